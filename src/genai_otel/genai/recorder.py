@@ -1,0 +1,187 @@
+"""One recorder turns neutral GenAI records into spans and metrics.
+
+``start(request) -> Invocation`` opens the span; ``finish(invocation, response, error)`` closes it exactly once and
+records the metrics. Adapters never touch spans or instruments themselves.
+"""
+
+from __future__ import annotations
+
+import sys
+from time import perf_counter
+from typing import TYPE_CHECKING, Any
+
+from opentelemetry.trace import SpanKind, Status, StatusCode
+
+from genai_otel.genai import semconv as sc
+from genai_otel.genai.types import Attributes, GenAIRequest, GenAIResponse, Usage
+
+if TYPE_CHECKING:
+    from opentelemetry.trace import Span, Tracer
+
+    from genai_otel.genai.metrics import GenAIInstruments
+
+__all__ = ["Invocation", "Recorder", "error_type_of"]
+
+_CLIENT = SpanKind.CLIENT
+_error_type_cache: dict[type, str] = {}
+
+
+def error_type_of(exc: BaseException) -> str:
+    """The exception's fully qualified class name, through its public package when it is re-exported there.
+
+    ``openai._exceptions.RateLimitError`` -> ``openai.RateLimitError``; ``asyncio.exceptions.CancelledError`` ->
+    ``asyncio.CancelledError``; builtins keep their bare name.
+    """
+    cls = type(exc)
+    cached = _error_type_cache.get(cls)
+    if cached is not None:
+        return cached
+    module, name = cls.__module__, cls.__qualname__
+    top = module.partition(".")[0]
+    if module == "builtins":
+        qualified = name
+    elif module != top and getattr(sys.modules.get(top), name, None) is cls:
+        qualified = f"{top}.{name}"
+    else:
+        qualified = f"{module}.{name}"
+    _error_type_cache[cls] = qualified
+    return qualified
+
+
+class Invocation:
+    """One GenAI call in flight: its span, its request, and stream timings."""
+
+    __slots__ = ("span", "request", "started", "first_chunk", "last_chunk", "chunk_gaps", "ended", "metric_attributes")
+
+    def __init__(self, span: Span, request: GenAIRequest, metric_attributes: Attributes) -> None:
+        self.span = span
+        self.request = request
+        self.metric_attributes = metric_attributes
+        self.started = perf_counter()
+        self.first_chunk: float | None = None
+        self.last_chunk = 0.0
+        self.chunk_gaps: list[float] = []
+        self.ended = False
+
+    def chunk_arrived(self) -> None:
+        """Note the arrival time of one stream chunk (called for every chunk; keep it tiny)."""
+        now = perf_counter()
+        if self.first_chunk is None:
+            self.first_chunk = now
+        else:
+            self.chunk_gaps.append(now - self.last_chunk)
+        self.last_chunk = now
+
+
+class Recorder:
+    """Emits one CLIENT span and the GenAI client metrics per invocation."""
+
+    __slots__ = ("_tracer", "_instruments")
+
+    def __init__(self, tracer: Tracer, instruments: GenAIInstruments) -> None:
+        self._tracer = tracer
+        self._instruments = instruments
+
+    def start(self, request: GenAIRequest) -> Invocation:
+        base: Attributes = {sc.OPERATION_NAME: request.operation, sc.PROVIDER_NAME: request.provider}
+        if request.model:
+            base[sc.REQUEST_MODEL] = request.model
+        if request.server_address:
+            base[sc.SERVER_ADDRESS] = request.server_address
+        if request.server_port is not None:
+            base[sc.SERVER_PORT] = request.server_port
+        span_attributes = dict(base)
+        span_attributes[sc.REQUEST_STREAM] = request.stream
+        span_attributes.update(request.attributes)
+        name = f"{request.operation} {request.model}" if request.model else request.operation
+        span = self._tracer.start_span(name, kind=_CLIENT, attributes=span_attributes)
+        return Invocation(span, request, base)
+
+    def finish(
+        self,
+        invocation: Invocation,
+        response: GenAIResponse | None,
+        error: BaseException | None = None,
+        ending: str | None = None,
+    ) -> None:
+        """Close the invocation exactly once: span attributes, status, end, then metrics."""
+        if invocation.ended:
+            return
+        invocation.ended = True
+        elapsed = perf_counter() - invocation.started
+        span = invocation.span
+        metric_attributes = dict(invocation.metric_attributes)
+        error_type = error_type_of(error) if error is not None else (response.error_type if response else None)
+        if response is not None and response.model:
+            metric_attributes[sc.RESPONSE_MODEL] = response.model
+        if error_type:
+            metric_attributes[sc.ERROR_TYPE] = error_type
+        first_chunk = invocation.first_chunk
+        time_to_first_chunk = first_chunk - invocation.started if first_chunk is not None else None
+        try:
+            if span.is_recording():
+                attributes = _response_attributes(response) if response is not None else {}
+                if time_to_first_chunk is not None:
+                    attributes[sc.RESPONSE_TIME_TO_FIRST_CHUNK] = time_to_first_chunk
+                if ending is not None:
+                    attributes[sc.EXTRA_STREAM_ENDING] = ending
+                    attributes[sc.EXTRA_STREAM_CHUNKS] = len(invocation.chunk_gaps) + (first_chunk is not None)
+                if error_type:
+                    attributes[sc.ERROR_TYPE] = error_type
+                span.set_attributes(attributes)
+                if error is not None:
+                    span.record_exception(error)
+                    span.set_status(Status(StatusCode.ERROR, str(error) or error_type))
+                elif error_type:
+                    span.set_status(Status(StatusCode.ERROR, (response.error_message if response else None) or error_type))
+        finally:
+            span.end()
+        self._record_metrics(invocation, elapsed, metric_attributes, response.usage if response else None,
+                             time_to_first_chunk)
+
+    def _record_metrics(
+        self,
+        invocation: Invocation,
+        elapsed: float,
+        attributes: Attributes,
+        usage: Usage | None,
+        time_to_first_chunk: float | None,
+    ) -> None:
+        instruments = self._instruments
+        instruments.duration.record(elapsed, attributes)
+        if usage is not None:
+            if usage.input_tokens is not None:
+                instruments.token_usage.record(usage.input_tokens, {**attributes, sc.TOKEN_TYPE: sc.TOKEN_TYPE_INPUT})
+            if usage.output_tokens is not None:
+                instruments.token_usage.record(usage.output_tokens,
+                                               {**attributes, sc.TOKEN_TYPE: sc.TOKEN_TYPE_OUTPUT})
+        if time_to_first_chunk is not None:
+            instruments.time_to_first_chunk.record(time_to_first_chunk, attributes)
+            record_gap: Any = instruments.time_per_output_chunk.record
+            for gap in invocation.chunk_gaps:
+                record_gap(gap, attributes)
+
+
+def _response_attributes(response: GenAIResponse) -> Attributes:
+    attributes: Attributes = {}
+    if response.response_id:
+        attributes[sc.RESPONSE_ID] = response.response_id
+    if response.model:
+        attributes[sc.RESPONSE_MODEL] = response.model
+    if response.finish_reasons:
+        attributes[sc.RESPONSE_FINISH_REASONS] = response.finish_reasons
+    usage = response.usage
+    if usage is not None:
+        if usage.input_tokens is not None:
+            attributes[sc.USAGE_INPUT_TOKENS] = usage.input_tokens
+        if usage.output_tokens is not None:
+            attributes[sc.USAGE_OUTPUT_TOKENS] = usage.output_tokens
+        if usage.cache_read_input_tokens is not None:
+            attributes[sc.USAGE_CACHE_READ_INPUT_TOKENS] = usage.cache_read_input_tokens
+        if usage.cache_creation_input_tokens is not None:
+            attributes[sc.USAGE_CACHE_CREATION_INPUT_TOKENS] = usage.cache_creation_input_tokens
+        if usage.reasoning_output_tokens is not None:
+            attributes[sc.USAGE_REASONING_OUTPUT_TOKENS] = usage.reasoning_output_tokens
+    if response.attributes:
+        attributes.update(response.attributes)
+    return attributes

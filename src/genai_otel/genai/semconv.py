@@ -1,0 +1,82 @@
+"""Attribute and metric names: the GenAI semantic conventions (v1.41.1) plus our few documented extras.
+
+Every name the instrumentation emits comes from here. Where ``opentelemetry.semconv`` has a constant we use it;
+our own extras live in the ``genai_otel.*`` namespace and are listed in README.md.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as _g
+from opentelemetry.semconv._incubating.attributes import openai_attributes as _o
+from opentelemetry.semconv._incubating.metrics import gen_ai_metrics as _m
+from opentelemetry.semconv.attributes import error_attributes as _e
+from opentelemetry.semconv.attributes import server_attributes as _s
+
+# --- span and metric attributes (semconv) ---
+OPERATION_NAME: Final = _g.GEN_AI_OPERATION_NAME
+PROVIDER_NAME: Final = _g.GEN_AI_PROVIDER_NAME
+REQUEST_MODEL: Final = _g.GEN_AI_REQUEST_MODEL
+REQUEST_TEMPERATURE: Final = _g.GEN_AI_REQUEST_TEMPERATURE
+REQUEST_TOP_P: Final = _g.GEN_AI_REQUEST_TOP_P
+REQUEST_TOP_K: Final = _g.GEN_AI_REQUEST_TOP_K
+REQUEST_MAX_TOKENS: Final = _g.GEN_AI_REQUEST_MAX_TOKENS
+REQUEST_FREQUENCY_PENALTY: Final = _g.GEN_AI_REQUEST_FREQUENCY_PENALTY
+REQUEST_PRESENCE_PENALTY: Final = _g.GEN_AI_REQUEST_PRESENCE_PENALTY
+REQUEST_STOP_SEQUENCES: Final = _g.GEN_AI_REQUEST_STOP_SEQUENCES
+REQUEST_SEED: Final = _g.GEN_AI_REQUEST_SEED
+REQUEST_CHOICE_COUNT: Final = _g.GEN_AI_REQUEST_CHOICE_COUNT
+REQUEST_STREAM: Final = _g.GEN_AI_REQUEST_STREAM
+REQUEST_ENCODING_FORMATS: Final = _g.GEN_AI_REQUEST_ENCODING_FORMATS
+OUTPUT_TYPE: Final = _g.GEN_AI_OUTPUT_TYPE
+RESPONSE_ID: Final = _g.GEN_AI_RESPONSE_ID
+RESPONSE_MODEL: Final = _g.GEN_AI_RESPONSE_MODEL
+RESPONSE_FINISH_REASONS: Final = _g.GEN_AI_RESPONSE_FINISH_REASONS
+RESPONSE_TIME_TO_FIRST_CHUNK: Final = _g.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK
+USAGE_INPUT_TOKENS: Final = _g.GEN_AI_USAGE_INPUT_TOKENS
+USAGE_OUTPUT_TOKENS: Final = _g.GEN_AI_USAGE_OUTPUT_TOKENS
+USAGE_CACHE_READ_INPUT_TOKENS: Final = _g.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS
+USAGE_CACHE_CREATION_INPUT_TOKENS: Final = _g.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS
+USAGE_REASONING_OUTPUT_TOKENS: Final = _g.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS
+EMBEDDINGS_DIMENSION_COUNT: Final = _g.GEN_AI_EMBEDDINGS_DIMENSION_COUNT
+TOKEN_TYPE: Final = _g.GEN_AI_TOKEN_TYPE
+SERVER_ADDRESS: Final = _s.SERVER_ADDRESS
+SERVER_PORT: Final = _s.SERVER_PORT
+ERROR_TYPE: Final = _e.ERROR_TYPE
+
+OPENAI_API_TYPE: Final = _o.OPENAI_API_TYPE
+OPENAI_REQUEST_SERVICE_TIER: Final = _o.OPENAI_REQUEST_SERVICE_TIER
+OPENAI_RESPONSE_SERVICE_TIER: Final = _o.OPENAI_RESPONSE_SERVICE_TIER
+OPENAI_RESPONSE_SYSTEM_FINGERPRINT: Final = _o.OPENAI_RESPONSE_SYSTEM_FINGERPRINT
+
+TOKEN_TYPE_INPUT: Final = _g.GenAiTokenTypeValues.INPUT.value
+TOKEN_TYPE_OUTPUT: Final = _g.GenAiTokenTypeValues.OUTPUT.value
+
+# --- metric names (semconv) ---
+METRIC_OPERATION_DURATION: Final = _m.GEN_AI_CLIENT_OPERATION_DURATION
+METRIC_TOKEN_USAGE: Final = _m.GEN_AI_CLIENT_TOKEN_USAGE
+METRIC_TIME_TO_FIRST_CHUNK: Final = _m.GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK
+METRIC_TIME_PER_OUTPUT_CHUNK: Final = _m.GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK
+
+# Explicit bucket boundaries the GenAI conventions recommend.
+DURATION_BUCKETS: Final = (0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92)
+TOKEN_BUCKETS: Final = (
+    1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864,
+)  # fmt: skip
+HISTOGRAM_BUCKETS: Final = {
+    METRIC_OPERATION_DURATION: DURATION_BUCKETS,
+    METRIC_TIME_TO_FIRST_CHUNK: DURATION_BUCKETS,
+    METRIC_TIME_PER_OUTPUT_CHUNK: DURATION_BUCKETS,
+    METRIC_TOKEN_USAGE: TOKEN_BUCKETS,
+}
+
+# --- our extras: the genai_otel.* namespace (documented in README.md) ---
+EXTRA_STREAM_ENDING: Final = "genai_otel.stream.ending"
+"""How a stream ended: completed | closed | abandoned | error | cancelled."""
+EXTRA_STREAM_CHUNKS: Final = "genai_otel.stream.chunk_count"
+METRIC_INTERNAL_ERRORS: Final = "genai_otel.internal.errors"
+EXTRA_ERROR_KIND: Final = "genai_otel.error.kind"
+
+# Instrumentation scope of everything we emit.
+SCOPE_NAME: Final = "genai_otel"

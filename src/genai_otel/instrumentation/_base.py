@@ -1,0 +1,196 @@
+"""One instrumentor engine, driven by the patch targets an adapter declares as data.
+
+An adapter (one folder per provider) lists ``PatchTarget``s, each naming a method to wrap and the ``Surface`` that
+translates its requests, responses and stream chunks into the neutral records of ``genai_otel.genai.types``. The
+engine patches lazily (when the SDK is imported), wraps every target with the same wrapper factory, and undoes every
+patch on ``uninstrument()``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Collection, Protocol, Sequence
+
+import wrapt
+from opentelemetry import context as otel_context
+from opentelemetry import metrics, trace
+from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # type: ignore[attr-defined]
+from opentelemetry.instrumentation.utils import is_instrumentation_enabled, unwrap
+
+from genai_otel.genai import semconv
+from genai_otel.genai._safety import bind_meter, internal_error
+from genai_otel.genai.metrics import GenAIInstruments
+from genai_otel.genai.recorder import Invocation, Recorder
+from genai_otel.instrumentation._results import ResultKind, deliver
+from genai_otel.version import __version__
+
+if TYPE_CHECKING:
+    from genai_otel.genai.stream import Accumulator
+    from genai_otel.genai.types import GenAIRequest, GenAIResponse
+
+__all__ = ["Adapter", "GenAIInstrumentor", "PatchTarget", "ResultKind", "Surface"]
+
+_logger = logging.getLogger("genai_otel")
+_SCHEMA_URL = "https://opentelemetry.io/schemas/1.41.1"
+
+# True while a patched call is running in this context, so SDK helpers that call other patched methods
+# (``stream()`` -> ``create()``) and stacked instrumentations yield exactly one span per call.
+_inside_call: ContextVar[bool] = ContextVar("genai_otel_inside_call", default=False)
+
+
+class Surface(Protocol):
+    """Translates one SDK surface (e.g. OpenAI chat completions) into neutral records."""
+
+    def request(self, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> GenAIRequest: ...
+
+    def response(self, result: Any, request: GenAIRequest) -> GenAIResponse: ...
+
+    def accumulator(self, request: GenAIRequest) -> Accumulator: ...
+
+
+@dataclass(frozen=True)
+class PatchTarget:
+    """One SDK method to wrap: ``module`` + dotted ``method`` inside it, and the surface that reads it."""
+
+    module: str
+    method: str
+    surface: Surface
+    is_async: bool = False
+
+
+class Adapter(Protocol):
+    """Everything provider-specific: the SDK's root package, its patch targets, and how to tell results apart."""
+
+    package: str
+
+    def targets(self) -> Sequence[PatchTarget]: ...
+
+    def classify(self, result: Any) -> ResultKind: ...
+
+
+def _make_wrapper(target: PatchTarget, adapter: Adapter, recorder: Recorder) -> Callable[..., Any]:
+    surface = target.surface
+    classify = adapter.classify
+    set_span_in_context = trace.set_span_in_context
+
+    def begin(instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Invocation | None:
+        if _inside_call.get() or not is_instrumentation_enabled():
+            return None
+        try:
+            return recorder.start(surface.request(instance, args, kwargs))
+        except Exception as exc:  # noqa: BLE001
+            internal_error("request", exc)
+            return None
+
+    def failed(invocation: Invocation, exc: BaseException) -> None:
+        try:
+            recorder.finish(invocation, None, exc)
+        except Exception as inner:  # noqa: BLE001
+            internal_error("error", inner)
+
+    def succeeded(invocation: Invocation, result: Any) -> Any:
+        try:
+            return deliver(classify(result), result, invocation, recorder, surface, classify)
+        except Exception as exc:  # noqa: BLE001
+            if not invocation.ended:
+                invocation.ended = True
+                invocation.span.end()
+            internal_error("response", exc)
+            return result
+
+    if target.is_async:
+
+        async def async_wrapper(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+            invocation = begin(instance, args, kwargs)
+            if invocation is None:
+                return await wrapped(*args, **kwargs)
+            token = otel_context.attach(set_span_in_context(invocation.span))
+            inside = _inside_call.set(True)
+            try:
+                result = await wrapped(*args, **kwargs)
+            except BaseException as exc:
+                failed(invocation, exc)
+                raise
+            finally:
+                _inside_call.reset(inside)
+                otel_context.detach(token)
+            return succeeded(invocation, result)
+
+        return async_wrapper
+
+    def wrapper(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+        invocation = begin(instance, args, kwargs)
+        if invocation is None:
+            return wrapped(*args, **kwargs)
+        token = otel_context.attach(set_span_in_context(invocation.span))
+        inside = _inside_call.set(True)
+        try:
+            result = wrapped(*args, **kwargs)
+        except BaseException as exc:
+            failed(invocation, exc)
+            raise
+        finally:
+            _inside_call.reset(inside)
+            otel_context.detach(token)
+        return succeeded(invocation, result)
+
+    return wrapper
+
+
+class GenAIInstrumentor(BaseInstrumentor):  # type: ignore[misc]
+    """Base of every provider instrumentor; subclasses supply ``_instruments`` and ``_adapter()``."""
+
+    _instruments: Collection[str] = ()
+
+    def instrumentation_dependencies(self) -> Collection[str]:
+        return self._instruments
+
+    def _adapter(self) -> Adapter:
+        raise NotImplementedError
+
+    def _instrument(self, **kwargs: Any) -> None:
+        tracer = trace.get_tracer(semconv.SCOPE_NAME, __version__, kwargs.get("tracer_provider"),
+                                  schema_url=_SCHEMA_URL)
+        meter = metrics.get_meter(semconv.SCOPE_NAME, __version__, kwargs.get("meter_provider"),
+                                  schema_url=_SCHEMA_URL)
+        bind_meter(meter)
+        recorder = Recorder(tracer, GenAIInstruments(meter))
+        adapter = self._adapter()
+        self._patched: list[tuple[Any, str]] = []
+        self._active = True
+
+        def patch(_module: Any) -> None:
+            if self._active:
+                self._patch_targets(adapter, recorder)
+
+        wrapt.register_post_import_hook(patch, adapter.package)
+
+    def _patch_targets(self, adapter: Adapter, recorder: Recorder) -> None:
+        for target in adapter.targets():
+            try:
+                module = importlib.import_module(target.module)
+                owner_path, _, attribute = target.method.rpartition(".")
+                owner = module
+                for part in owner_path.split(".") if owner_path else ():
+                    owner = getattr(owner, part)
+            except (ImportError, AttributeError):
+                _logger.debug("genai-otel: %s.%s not in this SDK version; skipped", target.module, target.method)
+                continue
+            if not hasattr(owner, attribute):
+                _logger.debug("genai-otel: %s.%s not in this SDK version; skipped", target.module, target.method)
+                continue
+            if getattr(getattr(getattr(owner, attribute), "_self_wrapper", None), "genai_otel_wrapper", False):
+                continue  # already wrapped by us (the import hook fired twice)
+            wrapper = _make_wrapper(target, adapter, recorder)
+            wrapper.genai_otel_wrapper = True  # type: ignore[attr-defined]
+            wrapt.wrap_function_wrapper(owner, attribute, wrapper)
+            self._patched.append((owner, attribute))
+
+    def _uninstrument(self, **kwargs: Any) -> None:
+        self._active = False
+        for owner, attribute in getattr(self, "_patched", ()):
+            unwrap(owner, attribute)
+        self._patched = []

@@ -1,0 +1,50 @@
+"""Summarises a streamed chat completion chunk by chunk; never stores the chunks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from genai_otel.genai.types import GenAIResponse, normalize_finish_reason
+from genai_otel.instrumentation.openai._usage import response_extras, usage_of
+
+__all__ = ["ChatStreamAccumulator"]
+
+
+class ChatStreamAccumulator:
+    """Keeps id, model, finish reason per choice, service tier, fingerprint and the usage chunk."""
+
+    __slots__ = ("response_id", "model", "finish_reasons", "usage", "service_tier", "fingerprint")
+
+    def __init__(self) -> None:
+        self.response_id: str | None = None
+        self.model: str | None = None
+        self.finish_reasons: dict[int, str] = {}
+        self.usage: Any = None
+        self.service_tier: Any = None
+        self.fingerprint: Any = None
+
+    def add(self, chunk: Any) -> None:
+        if self.response_id is None:
+            self.response_id = getattr(chunk, "id", None)
+            self.model = getattr(chunk, "model", None)
+        for choice in getattr(chunk, "choices", None) or ():
+            if choice.finish_reason:
+                self.finish_reasons[choice.index] = choice.finish_reason
+        usage = getattr(chunk, "usage", None)
+        if usage is not None:
+            self.usage = usage
+        tier = getattr(chunk, "service_tier", None)
+        if tier:
+            self.service_tier = tier
+        fingerprint = getattr(chunk, "system_fingerprint", None)
+        if fingerprint:
+            self.fingerprint = fingerprint
+
+    def result(self) -> GenAIResponse:
+        return GenAIResponse(
+            response_id=self.response_id,
+            model=self.model,
+            finish_reasons=tuple(normalize_finish_reason(self.finish_reasons[i]) for i in sorted(self.finish_reasons)),
+            usage=usage_of(self.usage),
+            attributes=response_extras(self.service_tier, self.fingerprint),
+        )

@@ -1,0 +1,117 @@
+"""OpenAI adapter: patch targets as data, and the translation of chat completions into neutral records."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from genai_otel.genai import semconv as sc
+from genai_otel.genai.types import Attributes, GenAIRequest, GenAIResponse, normalize_finish_reason
+from genai_otel.instrumentation._base import PatchTarget, ResultKind
+from genai_otel.instrumentation._stainless import SdkShapes, server_of
+from genai_otel.instrumentation.openai._accumulator import ChatStreamAccumulator
+from genai_otel.instrumentation.openai._usage import response_extras, usage_of
+
+__all__ = ["OpenAIAdapter"]
+
+_CHAT_MODULE = "openai.resources.chat.completions.completions"
+_JSON_FORMATS = {"json_object", "json_schema"}
+
+
+class ChatSurface:
+    """``chat.completions.create`` / ``.parse`` (and, through them, ``.stream`` and the raw-response wrappers)."""
+
+    __slots__ = ("_sdk",)
+
+    def __init__(self, sdk: SdkShapes) -> None:
+        self._sdk = sdk
+
+    def request(self, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> GenAIRequest:
+        given = self._sdk.given
+        host, port = server_of(instance)
+        attributes: Attributes = {sc.OPENAI_API_TYPE: "chat_completions"}
+        for key, name in (
+            ("temperature", sc.REQUEST_TEMPERATURE),
+            ("top_p", sc.REQUEST_TOP_P),
+            ("frequency_penalty", sc.REQUEST_FREQUENCY_PENALTY),
+            ("presence_penalty", sc.REQUEST_PRESENCE_PENALTY),
+            ("seed", sc.REQUEST_SEED),
+        ):
+            value = given(kwargs, key)
+            if value is not None:
+                attributes[name] = value
+        max_tokens = given(kwargs, "max_completion_tokens")
+        if max_tokens is None:
+            max_tokens = given(kwargs, "max_tokens")
+        if max_tokens is not None:
+            attributes[sc.REQUEST_MAX_TOKENS] = max_tokens
+        stop = given(kwargs, "stop")
+        if stop is not None:
+            attributes[sc.REQUEST_STOP_SEQUENCES] = (stop,) if isinstance(stop, str) else tuple(stop)
+        n = given(kwargs, "n")
+        if n is not None and n != 1:
+            attributes[sc.REQUEST_CHOICE_COUNT] = n
+        output_type = _output_type(given(kwargs, "response_format"))
+        if output_type is not None:
+            attributes[sc.OUTPUT_TYPE] = output_type
+        tier = given(kwargs, "service_tier")
+        if tier is not None and tier != "auto":
+            attributes[sc.OPENAI_REQUEST_SERVICE_TIER] = tier
+        return GenAIRequest(
+            operation="chat",
+            provider="openai",
+            model=given(kwargs, "model"),
+            server_address=host,
+            server_port=port,
+            stream=bool(given(kwargs, "stream")),
+            attributes=attributes,
+        )
+
+    def response(self, result: Any, request: GenAIRequest) -> GenAIResponse:
+        choices = getattr(result, "choices", None) or ()
+        return GenAIResponse(
+            response_id=getattr(result, "id", None),
+            model=getattr(result, "model", None),
+            finish_reasons=tuple(normalize_finish_reason(c.finish_reason) for c in choices if c.finish_reason),
+            usage=usage_of(getattr(result, "usage", None)),
+            attributes=response_extras(getattr(result, "service_tier", None),
+                                       getattr(result, "system_fingerprint", None)),
+        )
+
+    def accumulator(self, request: GenAIRequest) -> ChatStreamAccumulator:
+        return ChatStreamAccumulator()
+
+
+def _output_type(response_format: Any) -> str | None:
+    if response_format is None:
+        return None
+    if isinstance(response_format, dict):
+        kind = response_format.get("type")
+        if kind in _JSON_FORMATS:
+            return "json"
+        return "text" if kind == "text" else None
+    if isinstance(response_format, type):  # a pydantic model given to .parse()/.stream()
+        return "json"
+    return None
+
+
+class OpenAIAdapter:
+    """The OpenAI SDK's patch targets and result shapes."""
+
+    package = "openai"
+
+    def __init__(self) -> None:
+        self._sdk: SdkShapes | None = None
+
+    def targets(self) -> Sequence[PatchTarget]:
+        sdk = self._sdk = SdkShapes("openai")
+        chat = ChatSurface(sdk)
+        return (
+            PatchTarget(_CHAT_MODULE, "Completions.create", chat),
+            PatchTarget(_CHAT_MODULE, "Completions.parse", chat),
+            PatchTarget(_CHAT_MODULE, "AsyncCompletions.create", chat, is_async=True),
+            PatchTarget(_CHAT_MODULE, "AsyncCompletions.parse", chat, is_async=True),
+        )
+
+    def classify(self, result: Any) -> ResultKind:
+        assert self._sdk is not None
+        return self._sdk.classify(result)

@@ -1,0 +1,3 @@
+"""The openai SDK versions this instrumentation supports."""
+
+_instruments = ("openai >= 2.0, < 4",)
