@@ -1,0 +1,18 @@
+"""Every environment variable genai-otel reads, in one place (README.md has the same table).
+
+Standard ``OTEL_*`` variables (exporters, endpoints, sampling, resource) are read by the OpenTelemetry SDK exactly as
+usual; only the ones below are ours or have a genai-otel meaning.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+GENAI_OTEL_RAISE_INTERNAL_ERRORS: Final = "GENAI_OTEL_RAISE_INTERNAL_ERRORS"
+"""``true`` re-raises errors inside genai-otel instead of logging and counting them. For our test suite; never in
+production. Default ``false``."""
+
+GENAI_OTEL_DISABLED_INSTRUMENTORS: Final = "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS"
+"""Standard OpenTelemetry variable: comma-separated entry-point names to skip, e.g. ``genai_otel_anthropic``."""
+
+__all__ = ["GENAI_OTEL_DISABLED_INSTRUMENTORS", "GENAI_OTEL_RAISE_INTERNAL_ERRORS"]
