@@ -43,6 +43,7 @@ _GRPC_CODE_BY_HTTP_STATUS = {
     503: code_pb2.UNAVAILABLE,
 }
 _SOCKET_TIMEOUT_SECONDS = 10.0
+_SHUTDOWN_POLL_SECONDS = 0.05  # how quickly serve_forever notices shutdown()
 
 
 class _RequestError(Exception):
@@ -194,6 +195,8 @@ def start_http_server(
 ) -> RunningHttpServer:
     """Bind ``host:port`` (port 0 picks a free one) and serve on a thread; raises OSError if the port is taken."""
     server = OTLPHTTPServer(host, port, handle_export, count_rejected)
-    thread = threading.Thread(target=server.serve_forever, name="otlp-receiver-http", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, args=(_SHUTDOWN_POLL_SECONDS,), name="otlp-receiver-http", daemon=True
+    )
     thread.start()
     return RunningHttpServer(server, thread, int(server.server_address[1]))
