@@ -440,6 +440,23 @@ def test_http_rejects_bad_requests(receiver: OTLPReceiver) -> None:
     assert receiver.spans() == []
 
 
+@pytest.mark.parametrize(
+    ("protocol", "exporter_class"), [("grpc", GrpcSpanExporter), ("http/protobuf", HttpSpanExporter)]
+)
+def test_exporter_env_points_sdk_exporters_here(
+    receiver: OTLPReceiver, monkeypatch: pytest.MonkeyPatch, protocol: str, exporter_class: Any
+) -> None:
+    for name, value in receiver.exporter_env(protocol).items():
+        monkeypatch.setenv(name, value)
+    exporter = exporter_class(timeout=2.0)  # endpoint from OTEL_EXPORTER_OTLP_ENDPOINT only
+    try:
+        assert exporter.export(span_batch("configured by env")).name == "SUCCESS"
+    finally:
+        exporter.shutdown()
+    (span,) = receiver.wait_for_spans("configured by env")
+    assert span.transport == protocol.partition("/")[0]
+
+
 # -- waiting -------------------------------------------------------------------------------------------------------
 
 

@@ -51,8 +51,12 @@ def _hex_id_or_none(raw_id: bytes) -> str | None:
     return raw_id.hex() if raw_id.strip(b"\x00") else None
 
 
-def _enum_suffix(full_name: str, prefix: str) -> str:
-    return full_name.removeprefix(prefix)
+def _enum_name(enum_type: Any, value: int, prefix: str) -> str:
+    """``SPAN_KIND_CLIENT`` -> ``CLIENT``; a value this protobuf version does not know is kept as its number."""
+    try:
+        return str(enum_type.Name(value)).removeprefix(prefix)
+    except ValueError:
+        return str(value)
 
 
 def _resource_and_scope(resource: Resource, scope: InstrumentationScope) -> dict[str, Any]:
@@ -72,14 +76,14 @@ def decode_spans(request: ExportTraceServiceRequest, transport: Transport) -> li
                 received.append(
                     ReceivedSpan(
                         name=span.name,
-                        kind=_enum_suffix(Span.SpanKind.Name(span.kind), "SPAN_KIND_"),
+                        kind=_enum_name(Span.SpanKind, span.kind, "SPAN_KIND_"),
                         trace_id=span.trace_id.hex(),
                         span_id=span.span_id.hex(),
                         parent_span_id=_hex_id_or_none(span.parent_span_id),
                         start_ns=span.start_time_unix_nano,
                         end_ns=span.end_time_unix_nano,
                         attributes=decode_attributes(span.attributes),
-                        status_code=_enum_suffix(Status.StatusCode.Name(span.status.code), "STATUS_CODE_"),
+                        status_code=_enum_name(Status.StatusCode, span.status.code, "STATUS_CODE_"),
                         status_message=span.status.message,
                         events=[SpanEvent(event.name, decode_attributes(event.attributes)) for event in span.events],
                         transport=transport,
@@ -149,7 +153,7 @@ def _exponential_histogram_points(data_points: Iterable[Any]) -> list[MetricPoin
 
 
 def _temporality(value: int) -> str:
-    return _enum_suffix(AggregationTemporality.Name(value), "AGGREGATION_TEMPORALITY_")
+    return _enum_name(AggregationTemporality, value, "AGGREGATION_TEMPORALITY_")
 
 
 def _metric_shape(metric: Metric) -> dict[str, Any]:

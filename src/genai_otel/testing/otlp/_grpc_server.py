@@ -9,14 +9,35 @@ from typing import Any
 import grpc
 from google.protobuf.duration_pb2 import Duration
 from google.rpc.error_details_pb2 import RetryInfo
-from opentelemetry.proto.collector.logs.v1 import logs_service_pb2, logs_service_pb2_grpc
-from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2, metrics_service_pb2_grpc
-from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
+from opentelemetry.proto.collector.logs.v1 import logs_service_pb2
+from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
+from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 
 from ._faults import ExportHandler
 from .records import Signal
 
-_RETRY_INFO_METADATA_KEY = "google.rpc.retryinfo-bin"
+# signal -> (module defining the service, service name, request class, response class)
+_SERVICES: dict[Signal, tuple[Any, str, type[Any], type[Any]]] = {
+    "traces": (
+        trace_service_pb2,
+        "TraceService",
+        trace_service_pb2.ExportTraceServiceRequest,
+        trace_service_pb2.ExportTraceServiceResponse,
+    ),
+    "metrics": (
+        metrics_service_pb2,
+        "MetricsService",
+        metrics_service_pb2.ExportMetricsServiceRequest,
+        metrics_service_pb2.ExportMetricsServiceResponse,
+    ),
+    "logs": (
+        logs_service_pb2,
+        "LogsService",
+        logs_service_pb2.ExportLogsServiceRequest,
+        logs_service_pb2.ExportLogsServiceResponse,
+    ),
+}
+_RETRY_INFO_METADATA_KEY = "google.rpc.retryinfo-bin"  # read by the OTLP exporters to pick their retry delay
 _MAX_WORKERS = 16
 _STOP_GRACE_SECONDS = 1.0
 
@@ -24,7 +45,7 @@ _STOP_GRACE_SECONDS = 1.0
 def _retry_info(retry_after_seconds: float) -> bytes:
     whole_seconds = int(retry_after_seconds)
     nanos = round((retry_after_seconds - whole_seconds) * 1e9)
-    return RetryInfo(retry_delay=Duration(seconds=whole_seconds, nanos=nanos)).SerializeToString()
+    return bytes(RetryInfo(retry_delay=Duration(seconds=whole_seconds, nanos=nanos)).SerializeToString())
 
 
 class _ExportServicer:
@@ -35,7 +56,7 @@ class _ExportServicer:
         self._response_class = response_class
         self._handle_export = handle_export
 
-    def Export(self, request: Any, context: grpc.ServicerContext) -> Any:
+    def export(self, request: Any, context: grpc.ServicerContext) -> Any:
         verdict = self._handle_export(self._signal, "grpc", request, context.is_active)
         if verdict.outcome == "accepted":
             return self._response_class()
@@ -43,6 +64,18 @@ class _ExportServicer:
             context.set_trailing_metadata(((_RETRY_INFO_METADATA_KEY, _retry_info(verdict.retry_after_seconds)),))
             context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, "test receiver is throttling")
         context.abort(grpc.StatusCode.UNAVAILABLE, f"test receiver is {verdict.outcome}")
+
+
+def _service_handler(signal: Signal, handle_export: ExportHandler) -> grpc.GenericRpcHandler:
+    """The handler for one collector service, e.g. ``opentelemetry.proto.collector.trace.v1.TraceService/Export``."""
+    module, service, request_class, response_class = _SERVICES[signal]
+    export = grpc.unary_unary_rpc_method_handler(
+        _ExportServicer(signal, response_class, handle_export).export,
+        request_deserializer=request_class.FromString,
+        response_serializer=response_class.SerializeToString,
+    )
+    service_name = module.DESCRIPTOR.services_by_name[service].full_name
+    return grpc.method_handlers_generic_handler(service_name, {"Export": export})
 
 
 @dataclass
@@ -61,15 +94,7 @@ def start_grpc_server(host: str, port: int, handle_export: ExportHandler) -> Run
     executor = ThreadPoolExecutor(max_workers=_MAX_WORKERS, thread_name_prefix="otlp-receiver-grpc")
     # so_reuseport=0: a second server must fail to bind a busy port instead of silently sharing it.
     server = grpc.server(executor, options=[("grpc.so_reuseport", 0)])
-    trace_service_pb2_grpc.add_TraceServiceServicer_to_server(
-        _ExportServicer("traces", trace_service_pb2.ExportTraceServiceResponse, handle_export), server
-    )
-    metrics_service_pb2_grpc.add_MetricsServiceServicer_to_server(
-        _ExportServicer("metrics", metrics_service_pb2.ExportMetricsServiceResponse, handle_export), server
-    )
-    logs_service_pb2_grpc.add_LogsServiceServicer_to_server(
-        _ExportServicer("logs", logs_service_pb2.ExportLogsServiceResponse, handle_export), server
-    )
+    server.add_generic_rpc_handlers(tuple(_service_handler(signal, handle_export) for signal in _SERVICES))
     address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     try:
         bound_port = server.add_insecure_port(address)

@@ -121,7 +121,7 @@ class _OTLPRequestHandler(BaseHTTPRequestHandler):
         if not readable:
             return True
         try:
-            return self.connection.recv(1, socket.MSG_PEEK) != b""
+            return bool(self.connection.recv(1, socket.MSG_PEEK))
         except OSError:
             return False
 

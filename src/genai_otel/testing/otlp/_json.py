@@ -36,13 +36,14 @@ def parse_otlp_json(body: bytes, message_class: type[MessageT]) -> MessageT:
     document = json.loads(body)
     if not isinstance(document, dict):
         raise TypeError("OTLP/JSON body must be a JSON object")
-    message = message_class()
+    message: MessageT = message_class()
     json_format.ParseDict(_hex_ids_to_base64(document), message, ignore_unknown_fields=True)
     return message
 
 
 def to_otlp_json(message: Message) -> bytes:
-    return json_format.MessageToJson(message, indent=None).encode("utf-8")
+    text: str = json_format.MessageToJson(message, indent=None)
+    return text.encode("utf-8")
 
 
 def _json_default(value: Any) -> Any:
@@ -51,10 +52,11 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot serialise {type(value).__name__} to JSON")
 
 
+def _plain(item: Any) -> Any:
+    return dataclasses.asdict(item) if dataclasses.is_dataclass(item) and not isinstance(item, type) else item
+
+
 def records_to_json(document: dict[str, Any]) -> str:
     """Serialise a dict of lists of record dataclasses; tuples become lists and bytes become hex strings."""
-    plain = {
-        key: [dataclasses.asdict(item) if dataclasses.is_dataclass(item) else item for item in items]
-        for key, items in document.items()
-    }
+    plain = {key: [_plain(item) for item in items] for key, items in document.items()}
     return json.dumps(plain, default=_json_default, indent=1)

@@ -64,6 +64,7 @@ class TelemetryStore:
         ``expected`` is a minimum total count (returns every record), a name (compared with ``name_of``) or a
         predicate; for the last two at least ``count`` records must match and only the matches are returned.
         """
+        matches: Callable[[Any], bool]
         if isinstance(expected, int):
             wanted, matches = expected, _match_all
         elif isinstance(expected, str):
