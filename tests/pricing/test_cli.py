@@ -102,8 +102,19 @@ def test_unknown_model_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_price_a_usage(capsys: pytest.CaptureFixture[str]) -> None:
     # claude-sonnet-4-5, long context: 200,000 x 6 + 50,000 x 0.6 + 4,000 x 22.5 = 1.32
-    status, out, _ = _run(capsys, "prices", "claude-sonnet-4-5", "--input", "250000", "--cached", "50000",
-                          "--output", "4000", "--reasoning", "1000")
+    status, out, _ = _run(
+        capsys,
+        "prices",
+        "claude-sonnet-4-5",
+        "--input",
+        "250000",
+        "--cached",
+        "50000",
+        "--output",
+        "4000",
+        "--reasoning",
+        "1000",
+    )
     assert status == 0
     assert "long-context rates" in out
     assert "total" in out and "1.320000" in out
@@ -118,8 +129,19 @@ def test_price_with_tier_batch_and_ttl(capsys: pytest.CaptureFixture[str]) -> No
     status, out, _ = _run(capsys, "prices", "gpt-5-mini", "--input", "100000", "--output", "10000", "--batch")
     assert status == 0 and "batch x0.5" in out and "0.022500" in out
     # claude-opus-4-1, 1h writes: 2,000 x 15 + 10,000 x 30 + 1,000 x 75 = 0.405
-    status, out, _ = _run(capsys, "prices", "claude-opus-4-1", "--input", "12000", "--cache-write", "10000",
-                          "--output", "1000", "--cache-ttl", "1h")
+    status, out, _ = _run(
+        capsys,
+        "prices",
+        "claude-opus-4-1",
+        "--input",
+        "12000",
+        "--cache-write",
+        "10000",
+        "--output",
+        "1000",
+        "--cache-ttl",
+        "1h",
+    )
     assert status == 0 and "cache write 1h" in out and "0.405000" in out
 
 
@@ -155,8 +177,10 @@ def test_check_a_good_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
 
 def test_check_a_bad_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "prices.json"
-    path.write_text(json.dumps({"version": 1, "providers": {"openai": {"models": {
-        "gpt-4o": {"input": -2, "colour": "blue"}}}}}), encoding="utf-8")
+    path.write_text(
+        json.dumps({"version": 1, "providers": {"openai": {"models": {"gpt-4o": {"input": -2, "colour": "blue"}}}}}),
+        encoding="utf-8",
+    )
     status, out, err = _run(capsys, "prices", "--check", str(path))
     assert status == 1 and out == ""
     assert f"{path}: 2 problems" in err
@@ -172,12 +196,20 @@ def test_as_a_process() -> None:
     env = {k: v for k, v in os.environ.items() if k != PRICES_FILE_ENV}
     done = subprocess.run(
         [sys.executable, "-m", "genai_otel.cli", "prices", "gpt-4o-mini-2024-07-18"],
-        capture_output=True, text=True, timeout=60, env=env, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("gpt-4o-mini (openai;")
     done = subprocess.run(
         [sys.executable, "-m", "genai_otel.cli", "prices", "no-such-model"],
-        capture_output=True, text=True, timeout=60, env=env, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
     )
     assert done.returncode == 1 and "no price" in done.stderr

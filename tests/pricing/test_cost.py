@@ -116,8 +116,9 @@ def test_openai_cache_write_single_price(table: PriceTable, ttl: str) -> None:
     # gpt-6-sol: input 50,000 = 20,000 uncached + 10,000 cache read + 20,000 cache write.
     # 20,000 x $2 + 10,000 x $0.20 + 20,000 x $2.50 + 1,000 out x $10 = 40,000 + 2,000 + 50,000 + 10,000
     #   = 102,000 / 1M, whatever the TTL (one cache-write price)
-    usage = Usage(input_tokens=50_000, cache_read_input_tokens=10_000, cache_creation_input_tokens=20_000,
-                  output_tokens=1_000)
+    usage = Usage(
+        input_tokens=50_000, cache_read_input_tokens=10_000, cache_creation_input_tokens=20_000, output_tokens=1_000
+    )
     assert _cost(table, "openai", "gpt-6-sol", usage, cache_write_ttl=ttl) == pytest.approx(102_000 / M)
 
 
@@ -251,8 +252,9 @@ def test_normalize_service_tier() -> None:
 def test_breakdown_reports_what_it_used(table: PriceTable) -> None:
     price = table.lookup("openai", "gpt-5.4")
     assert price is not None
-    usage = Usage(input_tokens=300_000, cache_read_input_tokens=100_000, output_tokens=10_000,
-                  reasoning_output_tokens=4_000)
+    usage = Usage(
+        input_tokens=300_000, cache_read_input_tokens=100_000, output_tokens=10_000, reasoning_output_tokens=4_000
+    )
     cost = cost_breakdown(price, usage, service_tier="flex", batch=False)
     assert (cost.tier, cost.long_context, cost.batch, cost.multiplier) == ("flex", True, False, 1.0)
     # Priority publishes no long-context rates for gpt-5.4, so none were applied.
@@ -268,9 +270,13 @@ _counts = st.integers(min_value=0, max_value=2_000_000)
 
 
 @given(
-    inp=_counts, read=_counts, write=_counts, out=_counts,
+    inp=_counts,
+    read=_counts,
+    write=_counts,
+    out=_counts,
     tier=st.sampled_from([None, "default", "flex", "priority", "fast", "batch", "other"]),
-    batch=st.booleans(), ttl=st.sampled_from(["5m", "1h"]),
+    batch=st.booleans(),
+    ttl=st.sampled_from(["5m", "1h"]),
     index=st.integers(min_value=0, max_value=10_000),
 )
 def test_fast_path_matches_breakdown_for_every_model(
@@ -278,8 +284,7 @@ def test_fast_path_matches_breakdown_for_every_model(
 ) -> None:
     models = list(table.models())
     price = models[index % len(models)]
-    usage = Usage(input_tokens=inp, cache_read_input_tokens=read, cache_creation_input_tokens=write,
-                  output_tokens=out)
+    usage = Usage(input_tokens=inp, cache_read_input_tokens=read, cache_creation_input_tokens=write, output_tokens=out)
     fast = cost_usd(price, usage, service_tier=tier, batch=batch, cache_write_ttl=ttl)
     slow = cost_breakdown(price, usage, service_tier=tier, batch=batch, cache_write_ttl=ttl).total
     assert fast >= 0

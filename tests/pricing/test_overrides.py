@@ -57,10 +57,19 @@ def test_json_override_changes_only_the_fields_it_names(tmp_path: Path, caplog: 
 
 
 def test_override_merges_inside_tiers_and_long_context(tmp_path: Path) -> None:
-    path = _write_json(tmp_path, _doc({"openai": {"gpt-5.4": {
-        "tiers": {"priority": {"output": 31.0}, "flex": {"long_context": {"output": 12.0}}},
-        "long_context": {"threshold_input_tokens": 300_000},
-    }}}))
+    path = _write_json(
+        tmp_path,
+        _doc(
+            {
+                "openai": {
+                    "gpt-5.4": {
+                        "tiers": {"priority": {"output": 31.0}, "flex": {"long_context": {"output": 12.0}}},
+                        "long_context": {"threshold_input_tokens": 300_000},
+                    }
+                }
+            }
+        ),
+    )
     price = load_price_table(path).lookup("openai", "gpt-5.4")
     assert price is not None
     assert (price.tiers["priority"].rates.input, price.tiers["priority"].rates.output) == (5.0, 31.0)
@@ -71,12 +80,25 @@ def test_override_merges_inside_tiers_and_long_context(tmp_path: Path) -> None:
 
 
 def test_override_adds_models_providers_and_aliases(tmp_path: Path) -> None:
-    path = _write_json(tmp_path, _doc({
-        "openai": {"gpt-6.2-sol": {"input": 2.0, "cached_input": 0.1, "cache_write": 2.5, "output": 10.0,
-                                   "batch_discount": 0.5, "checked": "2026-11-20"}},
-        "anthropic": {"claude-sonnet-4-5": {"aliases": ["my-sonnet"]}},
-        "example.gateway": {"house-model": {"input": 0.5, "output": 1.5}},
-    }))
+    path = _write_json(
+        tmp_path,
+        _doc(
+            {
+                "openai": {
+                    "gpt-6.2-sol": {
+                        "input": 2.0,
+                        "cached_input": 0.1,
+                        "cache_write": 2.5,
+                        "output": 10.0,
+                        "batch_discount": 0.5,
+                        "checked": "2026-11-20",
+                    }
+                },
+                "anthropic": {"claude-sonnet-4-5": {"aliases": ["my-sonnet"]}},
+                "example.gateway": {"house-model": {"input": 0.5, "output": 1.5}},
+            }
+        ),
+    )
     table = load_price_table(path)
     added = table.lookup("openai", "gpt-6.2-sol")
     assert added is not None and (added.rates.input, added.rates.cache_write) == (2.0, 2.5)
@@ -162,38 +184,80 @@ MALFORMED: dict[str, tuple[str, str, str]] = {
     # case: (file name, content, a phrase the error must contain)
     "bad json": ("p.json", '{"version": 1, "providers": {', "invalid JSON"),
     "bad toml": ("p.toml", "version = 1\n[providers.openai\n", "invalid TOML"),
-    "wrong type": ("p.json", json.dumps(_doc({"openai": {"gpt-4o": {"input": "cheap"}}})),
-                   "providers.openai.models.gpt-4o.input: must be a number"),
-    "boolean price": ("p.json", json.dumps(_doc({"openai": {"gpt-4o": {"output": True}}})),
-                      "gpt-4o.output: must be a number"),
-    "not finite": ("p.json", '{"version": 1, "providers": {"openai": {"models": {"gpt-4o": {"input": NaN}}}}}',
-                   "gpt-4o.input: must be a number"),
-    "negative price": ("p.json", json.dumps(_doc({"anthropic": {"claude-haiku-4-5": {"cached_input": -0.1}}})),
-                       "claude-haiku-4-5.cached_input: must not be negative"),
-    "negative tier price": ("p.json", json.dumps(_doc({"openai": {"o3": {"tiers": {"flex": {"input": -1}}}}})),
-                            "o3.tiers.flex.input: must not be negative"),
-    "unknown model field": ("p.json", json.dumps(_doc({"openai": {"gpt-4o": {"inptu": 2.0}}})),
-                            "gpt-4o: unknown field 'inptu'"),
-    "unknown top-level field": ("p.json", json.dumps({"version": 1, "providers": {}, "prices": {}}),
-                                "top level: unknown field 'prices'"),
-    "unknown provider field": ("p.json", json.dumps({"version": 1, "providers": {"openai": {"modles": {}}}}),
-                               "providers.openai: unknown field 'modles'"),
+    "wrong type": (
+        "p.json",
+        json.dumps(_doc({"openai": {"gpt-4o": {"input": "cheap"}}})),
+        "providers.openai.models.gpt-4o.input: must be a number",
+    ),
+    "boolean price": (
+        "p.json",
+        json.dumps(_doc({"openai": {"gpt-4o": {"output": True}}})),
+        "gpt-4o.output: must be a number",
+    ),
+    "not finite": (
+        "p.json",
+        '{"version": 1, "providers": {"openai": {"models": {"gpt-4o": {"input": NaN}}}}}',
+        "gpt-4o.input: must be a number",
+    ),
+    "negative price": (
+        "p.json",
+        json.dumps(_doc({"anthropic": {"claude-haiku-4-5": {"cached_input": -0.1}}})),
+        "claude-haiku-4-5.cached_input: must not be negative",
+    ),
+    "negative tier price": (
+        "p.json",
+        json.dumps(_doc({"openai": {"o3": {"tiers": {"flex": {"input": -1}}}}})),
+        "o3.tiers.flex.input: must not be negative",
+    ),
+    "unknown model field": (
+        "p.json",
+        json.dumps(_doc({"openai": {"gpt-4o": {"inptu": 2.0}}})),
+        "gpt-4o: unknown field 'inptu'",
+    ),
+    "unknown top-level field": (
+        "p.json",
+        json.dumps({"version": 1, "providers": {}, "prices": {}}),
+        "top level: unknown field 'prices'",
+    ),
+    "unknown provider field": (
+        "p.json",
+        json.dumps({"version": 1, "providers": {"openai": {"modles": {}}}}),
+        "providers.openai: unknown field 'modles'",
+    ),
     "missing version": ("p.json", json.dumps({"providers": {}}), "version: missing"),
     "wrong version": ("p.json", json.dumps({"version": 2, "providers": {}}), "unsupported version 2"),
     "providers not a table": ("p.json", json.dumps({"version": 1, "providers": []}), "providers: must be a table"),
     "document not a table": ("p.json", "[1, 2]", "the document must be a table"),
-    "new model incomplete": ("p.json", json.dumps(_doc({"openai": {"brand-new": {"input": 1.0}}})),
-                             "brand-new: missing 'output'"),
-    "batch discount over 1": ("p.json", json.dumps(_doc({"openai": {"gpt-4o": {"batch_discount": 1.5}}})),
-                              "batch_discount: must be a number from 0 to 1"),
-    "bad threshold": ("p.json", json.dumps(_doc({"openai": {"gpt-5.4": {"long_context": {"threshold_input_tokens": 1.5}}}})),
-                      "threshold_input_tokens: must be a positive integer"),
-    "reserved tier": ("p.json", json.dumps(_doc({"openai": {"gpt-4o": {"tiers": {"batch": _GOOD_MODEL}}}})),
-                      "cannot be a tier"),
-    "bad date": ("p.json", json.dumps(_doc({"openai": {"gpt-4o": {"checked": "last week"}}})),
-                 "checked: must be a date"),
-    "bad aliases": ("p.json", json.dumps(_doc({"openai": {"gpt-4o": {"aliases": "gpt-4-omni"}}})),
-                    "aliases: must be a list"),
+    "new model incomplete": (
+        "p.json",
+        json.dumps(_doc({"openai": {"brand-new": {"input": 1.0}}})),
+        "brand-new: missing 'output'",
+    ),
+    "batch discount over 1": (
+        "p.json",
+        json.dumps(_doc({"openai": {"gpt-4o": {"batch_discount": 1.5}}})),
+        "batch_discount: must be a number from 0 to 1",
+    ),
+    "bad threshold": (
+        "p.json",
+        json.dumps(_doc({"openai": {"gpt-5.4": {"long_context": {"threshold_input_tokens": 1.5}}}})),
+        "threshold_input_tokens: must be a positive integer",
+    ),
+    "reserved tier": (
+        "p.json",
+        json.dumps(_doc({"openai": {"gpt-4o": {"tiers": {"batch": _GOOD_MODEL}}}})),
+        "cannot be a tier",
+    ),
+    "bad date": (
+        "p.json",
+        json.dumps(_doc({"openai": {"gpt-4o": {"checked": "last week"}}})),
+        "checked: must be a date",
+    ),
+    "bad aliases": (
+        "p.json",
+        json.dumps(_doc({"openai": {"gpt-4o": {"aliases": "gpt-4-omni"}}})),
+        "aliases: must be a list",
+    ),
 }
 
 

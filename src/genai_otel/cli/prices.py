@@ -137,14 +137,24 @@ def _list(table: PriceTable, provider: str | None, *, as_json: bool) -> int:
             doc["providers"].setdefault(price.provider, {"models": {}})["models"][price.model] = _entry(price)
         print(json.dumps(doc, indent=2))
         return 0
-    rows = [["provider", "model", "input", "cache read", "cache write", "output", "batch", "tiers", "long ctx >", "checked"]]
+    rows = [
+        ["provider", "model", "input", "cache read", "cache write", "output", "batch", "tiers", "long ctx >", "checked"]
+    ]
     for p in prices:
-        rows.append([
-            p.provider, p.model, _num(p.rates.input), _num(p.rates.cached_input), _writes(p.rates),
-            _num(p.rates.output), f"-{p.batch_discount:.0%}" if p.batch_discount else "-",
-            ",".join(p.tiers) or "-",
-            f"{p.long_context.threshold_input_tokens:,}" if p.long_context else "-", p.checked or "-",
-        ])
+        rows.append(
+            [
+                p.provider,
+                p.model,
+                _num(p.rates.input),
+                _num(p.rates.cached_input),
+                _writes(p.rates),
+                _num(p.rates.output),
+                f"-{p.batch_discount:.0%}" if p.batch_discount else "-",
+                ",".join(p.tiers) or "-",
+                f"{p.long_context.threshold_input_tokens:,}" if p.long_context else "-",
+                p.checked or "-",
+            ]
+        )
     origin = f"bundled + {table.override_path}" if table.override_path else "bundled"
     print(f"USD per million tokens ({origin}; cache write = 5m/1h where they differ)")
     print(_columns(rows))
@@ -206,8 +216,12 @@ def _price(parser: argparse.ArgumentParser, args: argparse.Namespace, price: Mod
         ["", "tokens", "USD per 1M", "USD"],
         ["uncached input", f"{cost.uncached_input_tokens:,}", _num(cost.input_rate), f"{cost.input_cost:.6f}"],
         ["cache read", f"{cost.cache_read_tokens:,}", _num(cost.cache_read_rate), f"{cost.cache_read_cost:.6f}"],
-        [f"cache write {args.cache_ttl}", f"{cost.cache_write_tokens:,}", _num(cost.cache_write_rate),
-         f"{cost.cache_write_cost:.6f}"],
+        [
+            f"cache write {args.cache_ttl}",
+            f"{cost.cache_write_tokens:,}",
+            _num(cost.cache_write_rate),
+            f"{cost.cache_write_cost:.6f}",
+        ],
         ["output", f"{cost.output_tokens:,}", _num(cost.output_rate), f"{cost.output_cost:.6f}"],
         ["total", "", "", f"{cost.total:.6f}"],
     ]

@@ -64,9 +64,7 @@ def cost_usd(
     read = usage.cache_read_input_tokens or 0
     write = usage.cache_creation_input_tokens or 0
     rates = plan[1] if (plan[1] is not None and inp > price._threshold) else plan[0]
-    uncached = inp - read - write
-    if uncached < 0:
-        uncached = 0
+    uncached = max(inp - read - write, 0)
     total = (
         uncached * rates[0]
         + read * rates[1]

@@ -6,6 +6,7 @@ import functools
 import json
 import logging
 import os
+import sys
 from importlib import resources
 from typing import Any
 
@@ -38,14 +39,14 @@ def bundled_document() -> dict[str, Any]:
 
 def _read_toml(text: str) -> Any:
     try:
-        import tomllib  # Python 3.11+
+        if sys.version_info >= (3, 11):
+            import tomllib
+        else:
+            import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
     except ModuleNotFoundError:
-        try:
-            import tomli as tomllib  # type: ignore[import-not-found, no-redef]
-        except ModuleNotFoundError:
-            raise _FileProblem(
-                "reading TOML needs Python 3.11+ or the 'tomli' package; install tomli or use a JSON file"
-            ) from None
+        raise _FileProblem(
+            "reading TOML needs Python 3.11+ or the 'tomli' package; install tomli or use a JSON file"
+        ) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -9,14 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Optional
 
 __all__ = ["LongContext", "ModelPrice", "Rates", "Tier"]
 
 # (uncached input, cache read, cache write 5m, cache write 1h, output), USD per million tokens.
 _Flat = tuple[float, float, float, float, float]
 # (short-context rates, long-context rates or None)
-_Plan = tuple[_Flat, Optional[_Flat]]
+_Plan = tuple[_Flat, _Flat | None]
 
 _NO_THRESHOLD = 1 << 62
 

@@ -124,7 +124,9 @@ def _check_model(entry: object, where: str, errors: list[str], *, complete: bool
         elif not isinstance(checked, datetime.date):
             errors.append(f"{where}.checked: must be a date like 2026-11-22, got {checked!r}")
     if "checked_basis" in entry and entry["checked_basis"] not in _CHECKED_BASES:
-        errors.append(f"{where}.checked_basis: must be one of {', '.join(_CHECKED_BASES)}, got {entry['checked_basis']!r}")
+        errors.append(
+            f"{where}.checked_basis: must be one of {', '.join(_CHECKED_BASES)}, got {entry['checked_basis']!r}"
+        )
 
 
 def validate(doc: object, *, complete: bool = True) -> list[str]:
