@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import signal
 import socket
@@ -53,7 +54,7 @@ from genai_otel.testing.otlp_receiver import (
 )
 
 RESOURCE = Resource.create({"service.name": "otlp-receiver-test", "deployment.environment.name": "ci"})
-VARIANTS = ["grpc", "grpc+gzip", "http", "http+gzip"]
+VARIANTS = ["grpc", "grpc+gzip", "http", "http+gzip", "http+deflate"]
 _EXPORTER_CLASSES: dict[tuple[str, str], Any] = {
     ("traces", "grpc"): GrpcSpanExporter,
     ("traces", "http"): HttpSpanExporter,
@@ -96,7 +97,7 @@ def make_exporter() -> Iterator[Callable[..., Any]]:
         else:
             options = {"endpoint": f"{receiver.http_endpoint}/v1/{signal_name}"}
             if compression:
-                options["compression"] = HttpCompression.Gzip
+                options["compression"] = HttpCompression(compression)
         exporter = _EXPORTER_CLASSES[(signal_name, transport)](timeout=timeout, **options)
         created.append(exporter)
         return exporter
@@ -157,6 +158,10 @@ def post(url: str, body: bytes, content_type: str, timeout: float = 5.0) -> tupl
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read()
+
+
+def span_request(name: str) -> bytes:
+    return bytes(encode_spans(span_batch(name)).SerializeToString())
 
 
 EMPTY_TRACE_REQUEST = trace_service_pb2.ExportTraceServiceRequest().SerializeToString()
@@ -431,6 +436,18 @@ def test_otlp_json_over_http(receiver: OTLPReceiver) -> None:
     assert (span.resource, span.scope_name, span.transport) == ({"service.name": "json-client"}, "json-scope", "http")
 
 
+def test_http_accepts_chunked_bodies(receiver: OTLPReceiver) -> None:
+    body = span_request("chunked")
+    connection = http.client.HTTPConnection("127.0.0.1", int(receiver.http_endpoint.rsplit(":", 1)[1]), timeout=5)
+    try:
+        headers = {"Content-Type": "application/x-protobuf"}
+        connection.request("POST", "/v1/traces", body=iter([body[:7], body[7:]]), headers=headers, encode_chunked=True)
+        assert connection.getresponse().status == 200
+    finally:
+        connection.close()
+    assert [span.name for span in receiver.spans()] == ["chunked"]
+
+
 def test_http_rejects_bad_requests(receiver: OTLPReceiver) -> None:
     assert post(receiver.http_endpoint + "/v1/nothing", EMPTY_TRACE_REQUEST, "application/x-protobuf")[0] == 404
     assert post(receiver.http_url("traces"), EMPTY_TRACE_REQUEST, "text/plain")[0] == 415
@@ -552,7 +569,7 @@ def test_hang_is_bounded_and_released_by_mode_change() -> None:
         answers: list[int] = []
         request = threading.Thread(
             target=lambda: answers.append(
-                post(receiver.http_url("traces"), span_request(), "application/x-protobuf")[0]
+                post(receiver.http_url("traces"), span_request("hung"), "application/x-protobuf")[0]
             )
         )
         request.start()
@@ -563,10 +580,6 @@ def test_hang_is_bounded_and_released_by_mode_change() -> None:
         request.join(timeout=2)
         assert answers == [503]
         assert receiver.spans() == []  # a hung request is answered with a failure and never recorded
-
-
-def span_request() -> bytes:
-    return encode_spans(span_batch("hung")).SerializeToString()
 
 
 def _listening(port: int) -> bool:

@@ -103,9 +103,12 @@ class _OTLPRequestHandler(BaseHTTPRequestHandler):
             self._reply_failure(verdict, content_type)
 
     def _read_body(self) -> bytes:
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            return self._read_chunked_body()
-        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        try:
+            if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+                return self._read_chunked_body()
+            return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        except ValueError as error:
+            raise _RequestError(400, f"malformed request framing: {error}") from error
 
     def _read_chunked_body(self) -> bytes:
         chunks = []
