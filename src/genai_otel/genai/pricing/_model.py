@@ -67,9 +67,9 @@ class Tier:
     tier are priced at the tier's short-context rates (the provider did not publish others)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class ModelPrice:
-    """One model's prices, as listed in the price table."""
+    """One model's prices, as listed in the price table. Compared and hashed by identity."""
 
     provider: str
     model: str
