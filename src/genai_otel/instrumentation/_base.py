@@ -59,6 +59,9 @@ class PatchTarget:
     method: str
     surface: Surface
     is_async: bool = False
+    wrap: Callable[[Callable[..., Any]], Callable[..., Any]] | None = None
+    """Optional: given the engine's wrapper for this target, the wrapper to install instead. For SDK methods that
+    return an object which sends the request later (a stream manager), so the engine's wrapper runs at that moment."""
 
 
 class Adapter(Protocol):
@@ -185,6 +188,8 @@ class GenAIInstrumentor(BaseInstrumentor):  # type: ignore[misc]
             if getattr(getattr(getattr(owner, attribute), "_self_wrapper", None), "genai_otel_wrapper", False):
                 continue  # already wrapped by us (the import hook fired twice)
             wrapper = _make_wrapper(target, adapter, recorder)
+            if target.wrap is not None:
+                wrapper = target.wrap(wrapper)
             wrapper.genai_otel_wrapper = True  # type: ignore[attr-defined]
             wrapt.wrap_function_wrapper(owner, attribute, wrapper)
             self._patched.append((owner, attribute))

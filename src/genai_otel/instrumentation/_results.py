@@ -29,6 +29,9 @@ class ResultKind(enum.Enum):
     ASYNC_STREAM = "async_stream"
     RAW = "raw"
     """An SDK response wrapper whose body may already be read (openai/anthropic ``LegacyAPIResponse``)."""
+    ASYNC_RAW = "async_raw"
+    """An async SDK response wrapper whose body is already read (anthropic ``AsyncAPIResponse`` from
+    ``with_raw_response``): its ``parse()`` completes without waiting."""
     RAW_STREAMED = "raw_streamed"
     """An SDK response wrapper whose body is not read yet (``with_streaming_response``), sync."""
     ASYNC_RAW_STREAMED = "async_raw_streamed"
@@ -47,10 +50,28 @@ def deliver(kind: ResultKind, result: Any, invocation: Invocation, recorder: Rec
     if kind is ResultKind.RAW and not invocation.request.stream:
         recorder.finish(invocation, surface.response(result.parse(), invocation.request))
         return result
+    if kind is ResultKind.ASYNC_RAW and not invocation.request.stream:
+        recorder.finish(invocation, surface.response(_parse_read(result), invocation.request))
+        return result
     watcher = _ParseWatcher(invocation, recorder, surface, classify)
-    if kind is ResultKind.ASYNC_RAW_STREAMED:
+    if kind is ResultKind.ASYNC_RAW_STREAMED or kind is ResultKind.ASYNC_RAW:
         return AsyncRawResponseProxy(result, watcher)
     return RawResponseProxy(result, watcher)
+
+
+def _parse_read(raw: Any) -> Any:
+    """``await raw.parse()`` of an async response wrapper whose body is already read, run to its end here.
+
+    Reading a read body does not wait, so the coroutine finishes on its first step; the SDK caches what it parsed,
+    so the caller's own ``await raw.parse()`` later returns the very same object.
+    """
+    coroutine = raw.parse()
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value
+    coroutine.close()
+    raise RuntimeError("parse() of a response whose body was read had to wait")
 
 
 class _ParseWatcher:

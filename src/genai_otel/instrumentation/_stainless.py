@@ -34,14 +34,17 @@ class SdkShapes:
     def __init__(self, package: str) -> None:
         types = importlib.import_module(f"{package}._types")
         streaming = importlib.import_module(f"{package}._streaming")
-        legacy = importlib.import_module(f"{package}._legacy_response")
         response = importlib.import_module(f"{package}._response")
+        try:  # gone from SDKs whose ``with_raw_response`` returns an ``APIResponse`` (anthropic >= 1.0)
+            legacy: Any = importlib.import_module(f"{package}._legacy_response")
+        except ImportError:
+            legacy = None
         self.sentinels: tuple[type, ...] = tuple(
             t for t in (getattr(types, "NotGiven", None), getattr(types, "Omit", None)) if t is not None
         )
         self._stream = streaming.Stream
         self._async_stream = streaming.AsyncStream
-        self._legacy = legacy.LegacyAPIResponse
+        self._legacy: type | None = legacy.LegacyAPIResponse if legacy is not None else None
         self._api = response.APIResponse
         self._async_api = response.AsyncAPIResponse
         self._kinds: dict[type, ResultKind] = {}
@@ -61,7 +64,7 @@ class SdkShapes:
                 kind = ResultKind.STREAM
             elif issubclass(cls, self._async_stream):
                 kind = ResultKind.ASYNC_STREAM
-            elif issubclass(cls, self._legacy):
+            elif self._legacy is not None and issubclass(cls, self._legacy):
                 kind = ResultKind.RAW
             elif issubclass(cls, self._async_api):
                 kind = ResultKind.ASYNC_RAW_STREAMED
@@ -70,4 +73,8 @@ class SdkShapes:
             else:
                 kind = ResultKind.VALUE
             self._kinds[cls] = kind
+        if kind is ResultKind.RAW_STREAMED or kind is ResultKind.ASYNC_RAW_STREAMED:
+            # ``with_raw_response`` without ``LegacyAPIResponse``: an ``APIResponse`` whose body is already read.
+            if getattr(getattr(result, "http_response", None), "is_closed", False):
+                return ResultKind.RAW if kind is ResultKind.RAW_STREAMED else ResultKind.ASYNC_RAW
         return kind
