@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 import re
 from pathlib import Path
 from typing import Any, Iterator
@@ -44,9 +46,21 @@ ENV_REF = re.compile(r"\$\{env:(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>
 ANY_REF = re.compile(r"\$\{[^}]*\}")
 
 
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@functools.lru_cache(maxsize=None)
+def _parse(text: str) -> Any:
+    return yaml.load(text, Loader=_Loader)
+
+
+def parse_yaml(text: str) -> Any:
+    """yaml.safe_load with a cache (the same files are parsed by many tests); returns a fresh copy."""
+    return copy.deepcopy(_parse(text))
+
+
 def load_yaml(path: Path) -> Any:
-    with open(path) as fh:
-        return yaml.safe_load(fh)
+    return parse_yaml(Path(path).read_text())
 
 
 def load_collector(name: str) -> dict:
@@ -93,7 +107,7 @@ def expand_env(text: str, env: dict[str, str]) -> str:
 
 def resolved_collector(name: str, env: dict[str, str] | None = None) -> dict:
     """The collector config with every ${env:...} replaced (defaults unless given in env)."""
-    return yaml.safe_load(expand_env(COLLECTOR_CONFIGS[name].read_text(), env or {}))
+    return parse_yaml(expand_env(COLLECTOR_CONFIGS[name].read_text(), env or {}))
 
 
 def port_of(endpoint: str) -> int:
