@@ -8,6 +8,7 @@ from typing import Any
 
 import openai
 import pytest
+import wrapt
 from opentelemetry import trace
 
 from genai_otel.genai import _safety
@@ -22,7 +23,7 @@ _METHODS = ("create", "parse")
 def _originals() -> dict[str, Any]:
     from openai.resources.chat.completions import completions as module
 
-    return {f"{cls}.{m}": getattr(getattr(module, cls), m) for cls in ("Completions", "AsyncCompletions")
+    return {f"{cls}.{m}": vars(getattr(module, cls))[m] for cls in ("Completions", "AsyncCompletions")
             for m in _METHODS}
 
 
@@ -32,7 +33,8 @@ def test_uninstrument_restores_the_sdk_exactly(client: openai.OpenAI, telemetry:
     try:
         restored = _originals()
         for name, function in restored.items():
-            assert not hasattr(function, "__wrapped__"), name
+            assert isinstance(wrapped[name], wrapt.FunctionWrapper), name
+            assert not isinstance(function, wrapt.FunctionWrapper), name
             assert wrapped[name].__wrapped__ is function, name
         client.chat.completions.create(model=MODEL, messages=MESSAGES)
         assert telemetry.genai_spans() == []

@@ -185,7 +185,8 @@ class GenAIInstrumentor(BaseInstrumentor):  # type: ignore[misc]
             if not hasattr(owner, attribute):
                 _logger.debug("genai-otel: %s.%s not in this SDK version; skipped", target.module, target.method)
                 continue
-            if getattr(getattr(getattr(owner, attribute), "_self_wrapper", None), "genai_otel_wrapper", False):
+            current = vars(owner).get(attribute) if isinstance(owner, type) else getattr(owner, attribute)
+            if getattr(getattr(current, "_self_wrapper", None), "genai_otel_wrapper", False):
                 continue  # already wrapped by us (the import hook fired twice)
             wrapper = _make_wrapper(target, adapter, recorder)
             if target.wrap is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import struct
 import sys
 import threading
 import traceback
@@ -122,6 +123,7 @@ class FakeLLMServer:
 
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 256  # many concurrent clients connect at once in the concurrency tests
     allow_reuse_address = True
 
     def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], owner: FakeLLMServer) -> None:
@@ -154,7 +156,8 @@ class _HTTPServer(ThreadingHTTPServer):
         with self._lock:
             connections, workers = list(self._connections), list(self._workers)
         for connection in connections:
-            try:
+            try:  # reset rather than close gracefully, so no TIME_WAIT keeps the port busy after stop()
+                connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 connection.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
