@@ -291,6 +291,19 @@ def test_content_attributes_are_stripped_before_honeycomb(name):
             assert "transform/strip_genai_content" not in (p.get("processors") or [])
 
 
+@pytest.mark.parametrize("name", CONFIG_NAMES)
+def test_logs_are_accepted_but_never_sent_to_saas(name):
+    """The distro exports OTLP logs by default; log records can hold message content."""
+    cfg = load_collector(name)
+    logs = cfg["service"]["pipelines"]["logs"]
+    assert logs["receivers"] == ["otlp"]
+    for pid in _pipelines_feeding(cfg, "otlphttp/honeycomb"):
+        assert component_type(pid) == "traces", pid
+    if name != "agent":
+        assert logs["exporters"] == ["debug/logs"]
+        assert cfg["exporters"]["debug/logs"]["verbosity"] == "basic"  # counts only, never prints content
+
+
 @pytest.mark.parametrize("name", ["gateway", "single-node"])
 def test_honeycomb_exporter_headers(name):
     exp = load_collector(name)["exporters"]["otlphttp/honeycomb"]
@@ -326,7 +339,7 @@ def test_token_sums_are_counted_before_sampling(name):
 SHARED = {
     "processors": ["memory_limiter", "batch", "tail_sampling", "transform/strip_genai_content", "deltatocumulative"],
     "connectors": ["signaltometrics", "forward/saas"],
-    "exporters": ["otlp/jaeger", "otlphttp/honeycomb", "prometheus"],
+    "exporters": ["otlp/jaeger", "otlphttp/honeycomb", "prometheus", "debug/logs"],
     "extensions": ["health_check"],
 }
 
