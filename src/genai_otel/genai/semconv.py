@@ -50,6 +50,22 @@ OPENAI_REQUEST_SERVICE_TIER: Final = _o.OPENAI_REQUEST_SERVICE_TIER
 OPENAI_RESPONSE_SERVICE_TIER: Final = _o.OPENAI_RESPONSE_SERVICE_TIER
 OPENAI_RESPONSE_SYSTEM_FINGERPRINT: Final = _o.OPENAI_RESPONSE_SYSTEM_FINGERPRINT
 
+# --- OpenAI beyond chat: Responses, embeddings, legacy completions, fetched responses (issue 4) ---
+CONVERSATION_ID: Final = _g.GEN_AI_CONVERSATION_ID
+OPENAI_API_TYPE_CHAT_COMPLETIONS: Final = _o.OpenaiApiTypeValues.CHAT_COMPLETIONS.value
+OPENAI_API_TYPE_RESPONSES: Final = _o.OpenaiApiTypeValues.RESPONSES.value
+OPERATION_CHAT: Final = _g.GenAiOperationNameValues.CHAT.value
+OPERATION_TEXT_COMPLETION: Final = _g.GenAiOperationNameValues.TEXT_COMPLETION.value
+OPERATION_EMBEDDINGS: Final = _g.GenAiOperationNameValues.EMBEDDINGS.value
+# Newer than the opentelemetry-semantic-conventions package we build on: defined by the GenAI conventions'
+# "Fetch response" span (semantic-conventions-genai), spelled here until the package carries constants for them.
+OPERATION_FETCH_RESPONSE: Final = "fetch_response"
+"""Fetching a previously generated response by id: no inference, so no token usage."""
+RESPONSE_STATUS: Final = "gen_ai.response.status"
+"""Lifecycle status of a generated response: queued | in_progress | completed | incomplete | failed | cancelled."""
+REQUEST_STREAM_CURSOR: Final = "gen_ai.request.stream_cursor"
+"""Position a streamed fetch resumes after (OpenAI ``starting_after``)."""
+
 TOKEN_TYPE_INPUT: Final = _g.GenAiTokenTypeValues.INPUT.value
 TOKEN_TYPE_OUTPUT: Final = _g.GenAiTokenTypeValues.OUTPUT.value
 

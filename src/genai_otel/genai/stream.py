@@ -8,6 +8,10 @@ The caller keeps an object that *is* the SDK stream as far as ``isinstance`` and
 - ``abandoned``: dropped and garbage-collected without being closed;
 - ``error``: an exception raised while reading (status ERROR);
 - ``cancelled``: the caller's asyncio task was cancelled while waiting for a chunk (status ERROR).
+
+An accumulator's ``add()`` may answer ``LAST_CHUNK`` for the provider's terminal event (the invocation ends there, as
+``completed``, even if the caller never reads on) or ``HIDE_CHUNK`` for a chunk only the instrumentation asked for
+(it is not handed to the caller, nor counted).
 """
 
 from __future__ import annotations
@@ -23,13 +27,20 @@ if TYPE_CHECKING:
     from genai_otel.genai.recorder import Invocation, Recorder
     from genai_otel.genai.types import GenAIResponse
 
-__all__ = ["Accumulator", "AsyncStreamProxy", "StreamState", "SyncStreamProxy"]
+__all__ = ["HIDE_CHUNK", "LAST_CHUNK", "Accumulator", "AsyncStreamProxy", "StreamState", "SyncStreamProxy"]
+
+LAST_CHUNK = "last"
+"""``Accumulator.add`` verdict: this chunk is the provider's terminal event; finish the invocation now."""
+HIDE_CHUNK = "hide"
+"""``Accumulator.add`` verdict: this chunk exists only because we asked for it; do not deliver it."""
 
 
 class Accumulator(Protocol):
     """Per-stream state an adapter provides: fed every chunk, summarised once at the end."""
 
-    def add(self, chunk: Any) -> None: ...
+    def add(self, chunk: Any) -> str | None:
+        """Note one chunk; return ``None``, ``LAST_CHUNK`` or ``HIDE_CHUNK``."""
+        ...
 
     def result(self) -> GenAIResponse: ...
 
@@ -44,12 +55,19 @@ class StreamState:
         self.invocation = invocation
         self.accumulator = accumulator
 
-    def on_chunk(self, chunk: Any) -> None:
-        self.invocation.chunk_arrived()
+    def on_chunk(self, chunk: Any) -> bool:
+        """Account for one chunk; False when the caller must not see it."""
         try:
-            self.accumulator.add(chunk)
+            verdict = self.accumulator.add(chunk)
         except Exception as exc:  # noqa: BLE001
             internal_error("stream.chunk", exc)
+            verdict = None
+        if verdict is HIDE_CHUNK:
+            return False
+        self.invocation.chunk_arrived()
+        if verdict is LAST_CHUNK:
+            self.finalize(None, "completed")
+        return True
 
     def finalize(self, error: BaseException | None, ending: str) -> None:
         if self.invocation.ended:
@@ -117,16 +135,17 @@ class SyncStreamProxy(_StreamProxyBase):
         return self
 
     def __next__(self) -> Any:
-        try:
-            chunk = self.__wrapped__.__next__()
-        except StopIteration:
-            self._self_state.finalize(None, "completed")
-            raise
-        except BaseException as exc:
-            self._self_state.finalize(exc, _ending_of(exc))
-            raise
-        self._self_state.on_chunk(chunk)
-        return chunk
+        while True:
+            try:
+                chunk = self.__wrapped__.__next__()
+            except StopIteration:
+                self._self_state.finalize(None, "completed")
+                raise
+            except BaseException as exc:
+                self._self_state.finalize(exc, _ending_of(exc))
+                raise
+            if self._self_state.on_chunk(chunk):
+                return chunk
 
     def __enter__(self) -> SyncStreamProxy:
         self.__wrapped__.__enter__()
@@ -152,16 +171,17 @@ class AsyncStreamProxy(_StreamProxyBase):
         return self
 
     async def __anext__(self) -> Any:
-        try:
-            chunk = await self.__wrapped__.__anext__()
-        except StopAsyncIteration:
-            self._self_state.finalize(None, "completed")
-            raise
-        except BaseException as exc:
-            self._self_state.finalize(exc, _ending_of(exc))
-            raise
-        self._self_state.on_chunk(chunk)
-        return chunk
+        while True:
+            try:
+                chunk = await self.__wrapped__.__anext__()
+            except StopAsyncIteration:
+                self._self_state.finalize(None, "completed")
+                raise
+            except BaseException as exc:
+                self._self_state.finalize(exc, _ending_of(exc))
+                raise
+            if self._self_state.on_chunk(chunk):
+                return chunk
 
     async def __aenter__(self) -> AsyncStreamProxy:
         await self.__wrapped__.__aenter__()

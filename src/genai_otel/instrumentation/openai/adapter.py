@@ -7,13 +7,21 @@ from typing import Any, Sequence
 from genai_otel.genai import semconv as sc
 from genai_otel.genai.types import Attributes, GenAIRequest, GenAIResponse, normalize_finish_reason
 from genai_otel.instrumentation._base import PatchTarget, ResultKind
-from genai_otel.instrumentation._stainless import SdkShapes, server_of
+from genai_otel.instrumentation._stainless import SdkShapes
 from genai_otel.instrumentation.openai._accumulator import ChatStreamAccumulator
+from genai_otel.instrumentation.openai._stream_usage import add_stream_usage, hiding_added_usage
 from genai_otel.instrumentation.openai._usage import response_extras, usage_of
+from genai_otel.instrumentation.openai.completions import CompletionsSurface
+from genai_otel.instrumentation.openai.embeddings import EmbeddingsSurface
+from genai_otel.instrumentation.openai.providers import endpoint_of
+from genai_otel.instrumentation.openai.responses import FetchResponseSurface, ResponsesSurface
 
 __all__ = ["OpenAIAdapter"]
 
 _CHAT_MODULE = "openai.resources.chat.completions.completions"
+_RESPONSES_MODULE = "openai.resources.responses.responses"
+_EMBEDDINGS_MODULE = "openai.resources.embeddings"
+_COMPLETIONS_MODULE = "openai.resources.completions"
 _JSON_FORMATS = {"json_object", "json_schema"}
 
 
@@ -27,7 +35,8 @@ class ChatSurface:
 
     def request(self, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> GenAIRequest:
         given = self._sdk.given
-        host, port = server_of(instance)
+        endpoint = endpoint_of(instance)
+        host, port = endpoint.host, endpoint.port
         attributes: Attributes = {sc.OPENAI_API_TYPE: "chat_completions"}
         for key, name in (
             ("temperature", sc.REQUEST_TEMPERATURE),
@@ -56,15 +65,16 @@ class ChatSurface:
         tier = given(kwargs, "service_tier")
         if tier is not None and tier != "auto":
             attributes[sc.OPENAI_REQUEST_SERVICE_TIER] = tier
-        return GenAIRequest(
+        request = GenAIRequest(
             operation="chat",
-            provider="openai",
+            provider=endpoint.provider,
             model=given(kwargs, "model"),
             server_address=host,
             server_port=port,
             stream=bool(given(kwargs, "stream")),
             attributes=attributes,
         )
+        return add_stream_usage(request, endpoint, instance._client, kwargs, given)
 
     def response(self, result: Any, request: GenAIRequest) -> GenAIResponse:
         choices = getattr(result, "choices", None) or ()
@@ -77,8 +87,8 @@ class ChatSurface:
                                        getattr(result, "system_fingerprint", None)),
         )
 
-    def accumulator(self, request: GenAIRequest) -> ChatStreamAccumulator:
-        return ChatStreamAccumulator()
+    def accumulator(self, request: GenAIRequest) -> Any:
+        return hiding_added_usage(request, ChatStreamAccumulator())
 
 
 def _output_type(response_format: Any) -> str | None:
@@ -105,11 +115,23 @@ class OpenAIAdapter:
     def targets(self) -> Sequence[PatchTarget]:
         sdk = self._sdk = SdkShapes("openai")
         chat = ChatSurface(sdk)
+        responses, fetch = ResponsesSurface(sdk), FetchResponseSurface(sdk)
+        embeddings, completions = EmbeddingsSurface(sdk), CompletionsSurface(sdk)
         return (
             PatchTarget(_CHAT_MODULE, "Completions.create", chat),
             PatchTarget(_CHAT_MODULE, "Completions.parse", chat),
             PatchTarget(_CHAT_MODULE, "AsyncCompletions.create", chat, is_async=True),
             PatchTarget(_CHAT_MODULE, "AsyncCompletions.parse", chat, is_async=True),
+            PatchTarget(_RESPONSES_MODULE, "Responses.create", responses),
+            PatchTarget(_RESPONSES_MODULE, "Responses.parse", responses),
+            PatchTarget(_RESPONSES_MODULE, "Responses.retrieve", fetch),
+            PatchTarget(_RESPONSES_MODULE, "AsyncResponses.create", responses, is_async=True),
+            PatchTarget(_RESPONSES_MODULE, "AsyncResponses.parse", responses, is_async=True),
+            PatchTarget(_RESPONSES_MODULE, "AsyncResponses.retrieve", fetch, is_async=True),
+            PatchTarget(_EMBEDDINGS_MODULE, "Embeddings.create", embeddings),
+            PatchTarget(_EMBEDDINGS_MODULE, "AsyncEmbeddings.create", embeddings, is_async=True),
+            PatchTarget(_COMPLETIONS_MODULE, "Completions.create", completions),
+            PatchTarget(_COMPLETIONS_MODULE, "AsyncCompletions.create", completions, is_async=True),
         )
 
     def classify(self, result: Any) -> ResultKind:

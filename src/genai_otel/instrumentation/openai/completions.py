@@ -1,0 +1,77 @@
+"""OpenAI legacy completions, ``completions.create`` (sync, async, streamed): operation ``text_completion``.
+
+Same request and response attributes as chat where the API has them (no ``openai.api.type``: the conventions
+define it for chat completions and Responses only). Streamed calls get token counts as chat does (see
+``_stream_usage``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from genai_otel.genai import semconv as sc
+from genai_otel.genai.stream import Accumulator
+from genai_otel.genai.types import Attributes, GenAIRequest, GenAIResponse, normalize_finish_reason
+from genai_otel.instrumentation._stainless import SdkShapes
+from genai_otel.instrumentation.openai._accumulator import ChatStreamAccumulator
+from genai_otel.instrumentation.openai._stream_usage import add_stream_usage, hiding_added_usage
+from genai_otel.instrumentation.openai._usage import response_extras, usage_of
+from genai_otel.instrumentation.openai.providers import endpoint_of
+
+__all__ = ["CompletionsSurface"]
+
+_NUMERIC = (
+    ("temperature", sc.REQUEST_TEMPERATURE),
+    ("top_p", sc.REQUEST_TOP_P),
+    ("max_tokens", sc.REQUEST_MAX_TOKENS),
+    ("frequency_penalty", sc.REQUEST_FREQUENCY_PENALTY),
+    ("presence_penalty", sc.REQUEST_PRESENCE_PENALTY),
+    ("seed", sc.REQUEST_SEED),
+)
+
+
+class CompletionsSurface:
+    """``completions.create``; a streamed call's chunks have the chat-chunk shape, so chat's accumulator reads them."""
+
+    __slots__ = ("_sdk",)
+
+    def __init__(self, sdk: SdkShapes) -> None:
+        self._sdk = sdk
+
+    def request(self, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> GenAIRequest:
+        given = self._sdk.given
+        endpoint = endpoint_of(instance)
+        attributes: Attributes = {}
+        for key, name in _NUMERIC:
+            value = given(kwargs, key)
+            if value is not None:
+                attributes[name] = value
+        stop = given(kwargs, "stop")
+        if stop is not None:
+            attributes[sc.REQUEST_STOP_SEQUENCES] = (stop,) if isinstance(stop, str) else tuple(stop)
+        n = given(kwargs, "n")
+        if n is not None and n != 1:
+            attributes[sc.REQUEST_CHOICE_COUNT] = n
+        request = GenAIRequest(
+            operation=sc.OPERATION_TEXT_COMPLETION,
+            provider=endpoint.provider,
+            model=given(kwargs, "model"),
+            server_address=endpoint.host,
+            server_port=endpoint.port,
+            stream=bool(given(kwargs, "stream")),
+            attributes=attributes,
+        )
+        return add_stream_usage(request, endpoint, instance._client, kwargs, given)
+
+    def response(self, result: Any, request: GenAIRequest) -> GenAIResponse:
+        choices = getattr(result, "choices", None) or ()
+        return GenAIResponse(
+            response_id=getattr(result, "id", None),
+            model=getattr(result, "model", None),
+            finish_reasons=tuple(normalize_finish_reason(c.finish_reason) for c in choices if c.finish_reason),
+            usage=usage_of(getattr(result, "usage", None)),
+            attributes=response_extras(None, getattr(result, "system_fingerprint", None)),
+        )
+
+    def accumulator(self, request: GenAIRequest) -> Accumulator:
+        return hiding_added_usage(request, ChatStreamAccumulator())
