@@ -1,0 +1,51 @@
+"""Summarises a streamed message event by event; never stores the events.
+
+Reads ``message_start`` (id, model, input and cache token counts) and ``message_delta`` (stop reason, final usage).
+Everything else (content blocks, text, thinking and ``input_json`` deltas) passes by untouched.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from genai_otel.genai.types import GenAIResponse, normalize_finish_reason
+from genai_otel.instrumentation.anthropic._usage import stream_usage_of
+
+__all__ = ["MessageStreamAccumulator"]
+
+
+class MessageStreamAccumulator:
+    """Keeps what ``message_start`` and the last ``message_delta`` say."""
+
+    __slots__ = ("response_id", "model", "stop_reason", "start_usage", "delta_usage")
+
+    def __init__(self) -> None:
+        self.response_id: str | None = None
+        self.model: str | None = None
+        self.stop_reason: str | None = None
+        self.start_usage: Any = None
+        self.delta_usage: Any = None
+
+    def add(self, event: Any) -> None:
+        kind = getattr(event, "type", None)
+        if kind == "message_start":
+            message = event.message
+            self.response_id = getattr(message, "id", None)
+            self.model = getattr(message, "model", None)
+            self.start_usage = getattr(message, "usage", None)
+        elif kind == "message_delta":
+            reason = getattr(event.delta, "stop_reason", None)
+            if reason:
+                self.stop_reason = reason
+            usage = getattr(event, "usage", None)
+            if usage is not None:
+                self.delta_usage = usage
+
+    def result(self) -> GenAIResponse:
+        reason = self.stop_reason
+        return GenAIResponse(
+            response_id=self.response_id,
+            model=self.model,
+            finish_reasons=(normalize_finish_reason(reason),) if reason else (),
+            usage=stream_usage_of(self.start_usage, self.delta_usage),
+        )

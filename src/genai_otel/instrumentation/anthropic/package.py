@@ -1,0 +1,3 @@
+"""The anthropic SDK versions this instrumentation supports."""
+
+_instruments = ("anthropic >= 0.40, < 3",)
