@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from genai_otel.testing.fake_llm._anthropic_endpoints import bedrock_invoke, messages, vertex_predict
+from genai_otel.testing.fake_llm._azure_openai import AZURE_OPENAI_PATHS
 from genai_otel.testing.fake_llm._call import Call, RecordedRequest, ServerState
 from genai_otel.testing.fake_llm._directives import DIRECTIVE_HEADER, DirectiveError, Directives, parse_directives
 from genai_otel.testing.fake_llm._errors import ANTHROPIC, BEDROCK, OPENAI, VERTEX, error_reply
@@ -46,6 +47,7 @@ ROUTES = (
     _route("POST", r"/v1/messages", ANTHROPIC, messages),
     _route("POST", r"/model/(?P<model>[^/]+)/invoke(?:-with-response-stream)?", BEDROCK, bedrock_invoke),
     _route("POST", _VERTEX_PATH, VERTEX, vertex_predict),
+    *(_route(method, path, OPENAI, handler) for method, path, handler in AZURE_OPENAI_PATHS),
 )
 
 
