@@ -1,0 +1,88 @@
+"""Fixtures for the Anthropic instrumentation: the real ``anthropic`` SDK over real HTTP to the fake LLM server.
+
+The instrumentor is installed once per session on the shared in-memory providers of ``tests/conftest.py``; the
+``telemetry`` fixture here depends on it (and replaces the root one, which instruments OpenAI, in this folder).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import anthropic
+import pytest
+
+from genai_otel.testing.fake_llm import FakeLLMServer
+from tests.conftest import FAKE_ANTHROPIC_KEY, METER_PROVIDER, TRACER_PROVIDER, Telemetry, _metric_reader, _span_exporter
+
+MODEL = "claude-haiku-4-5"
+"""The fake server answers with the dated name, ``RESPONSE_MODEL``."""
+RESPONSE_MODEL = "claude-haiku-4-5-20251001"
+USER = [{"role": "user", "content": "Say this is a test"}]
+"""5 words: the fake server counts 3 + 5 = 8 input tokens."""
+TIMEOUT_S = 10.0
+
+SDK_VERSION = tuple(int(part) for part in anthropic.__version__.split(".")[:2])
+
+
+def sdk_has(obj: Any, *path: str) -> bool:
+    """Whether this SDK version has ``obj.path...`` (e.g. ``sdk_has(Messages, "parse")``)."""
+    for name in path:
+        obj = getattr(obj, name, None)
+        if obj is None:
+            return False
+    return True
+
+
+def directives(**values: Any) -> dict[str, Any]:
+    """``extra_headers`` steering the fake server, e.g. ``directives(chunks=100, status=429)``."""
+    return {"extra_headers": {"x-fake-llm": ",".join(f"{k}={v}" for k, v in values.items())}}
+
+
+@pytest.fixture(scope="session")
+def anthropic_instrumented() -> Iterator[None]:
+    from genai_otel.instrumentation.anthropic import AnthropicInstrumentor
+
+    instrumentor = AnthropicInstrumentor()
+    instrumentor.instrument(tracer_provider=TRACER_PROVIDER, meter_provider=METER_PROVIDER)
+    yield
+    instrumentor.uninstrument()
+
+
+@pytest.fixture
+def telemetry(anthropic_instrumented: None) -> Iterator[Telemetry]:
+    recorded = Telemetry(_span_exporter, _metric_reader)
+    recorded.clear()
+    yield recorded
+    recorded.clear()
+
+
+@pytest.fixture(scope="session")
+def fake_llm() -> Iterator[FakeLLMServer]:
+    with FakeLLMServer() as server:
+        yield server
+
+
+@pytest.fixture
+def server(fake_llm: FakeLLMServer) -> FakeLLMServer:
+    fake_llm.clear()
+    return fake_llm
+
+
+@pytest.fixture
+def client(server: FakeLLMServer) -> Iterator[anthropic.Anthropic]:
+    with anthropic.Anthropic(api_key=FAKE_ANTHROPIC_KEY, base_url=server.anthropic_base_url, max_retries=0,
+                             timeout=TIMEOUT_S) as sdk_client:
+        yield sdk_client
+
+
+@pytest.fixture
+async def aclient(server: FakeLLMServer) -> AsyncIterator[anthropic.AsyncAnthropic]:
+    sdk_client = anthropic.AsyncAnthropic(api_key=FAKE_ANTHROPIC_KEY, base_url=server.anthropic_base_url,
+                                          max_retries=0, timeout=TIMEOUT_S)
+    yield sdk_client
+    await sdk_client.close()
+
+
+def attributes_of(span: Any) -> dict[str, Any]:
+    return dict(span.attributes or {})
