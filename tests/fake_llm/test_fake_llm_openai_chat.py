@@ -122,6 +122,12 @@ def test_cached_and_reasoning_tokens(oai: openai.OpenAI) -> None:
     assert usage.completion_tokens_details is not None and usage.completion_tokens_details.reasoning_tokens == 3
 
 
+def test_cache_write_tokens(oai: openai.OpenAI) -> None:
+    usage = oai.chat.completions.create(model=MODEL, messages=USER_MESSAGE, **steer("cache_write=6")).usage
+    assert usage is not None and usage.prompt_tokens == 8 + 6
+    assert usage.prompt_tokens_details is not None and usage.prompt_tokens_details.cache_write_tokens == 6
+
+
 @pytest.mark.parametrize("reason", ["length", "content_filter"])
 def test_forced_finish_reason(oai: openai.OpenAI, reason: str) -> None:
     completion = oai.chat.completions.create(model=MODEL, messages=USER_MESSAGE, **steer(f"finish={reason}"))

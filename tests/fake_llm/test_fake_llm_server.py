@@ -114,7 +114,8 @@ def test_parse_directives() -> None:
             parse_directives(bad)
 
 
-def test_command_line_serves_until_sigterm(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def test_command_line_serves_until_signalled(tmp_path: Path, stop_signal: signal.Signals) -> None:
     url_file = tmp_path / "url"
     process = subprocess.Popen(
         [sys.executable, "-m", "genai_otel.testing.fake_llm", "--url-file", str(url_file)],
@@ -132,7 +133,7 @@ def test_command_line_serves_until_sigterm(tmp_path: Path) -> None:
         connection.request("POST", "/v1/embeddings", body=b'{"model": "text-embedding-3-small", "input": "hi"}')
         assert connection.getresponse().status == 200
         connection.close()
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(stop_signal)
         assert process.wait(timeout=10) == 0
     finally:
         if process.poll() is None:

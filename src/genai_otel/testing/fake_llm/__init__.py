@@ -103,7 +103,9 @@ a comma-separated list. An unknown or malformed directive is answered with a 400
     N cached prompt tokens (OpenAI ``prompt_tokens_details.cached_tokens`` / ``input_tokens_details.cached_tokens``;
     Anthropic ``cache_read_input_tokens``).
 ``cache_write=N``
-    Anthropic ``cache_creation_input_tokens`` (and ``cache_creation.ephemeral_5m_input_tokens``) = N.
+    Anthropic ``cache_creation_input_tokens`` (and ``cache_creation.ephemeral_5m_input_tokens``) = N. OpenAI
+    (chat and Responses): N more prompt tokens, reported as ``cache_write_tokens`` (sent only when N > 0, as
+    the recorded exchanges have no such field).
 ``reasoning=N``
     OpenAI: N reasoning tokens (``completion_tokens_details`` / ``output_tokens_details.reasoning_tokens``, added
     to the output tokens); the Responses API also adds a ``reasoning`` output item. Anthropic: a thinking block of

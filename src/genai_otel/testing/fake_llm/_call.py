@@ -34,7 +34,7 @@ class ServerState:
     """Mutable state: id sequence, fail_first attempt counts, stored responses. Guarded by one lock."""
 
     lock: threading.Lock = field(default_factory=threading.Lock)
-    sequence: itertools.count = field(default_factory=lambda: itertools.count(1))  # type: ignore[type-arg]
+    sequence: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     attempts: dict[tuple[str, ...], int] = field(default_factory=dict)
     responses: dict[str, dict[str, Any]] = field(default_factory=dict)
 

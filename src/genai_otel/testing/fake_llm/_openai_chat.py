@@ -127,13 +127,16 @@ def _message(answer: Answer) -> dict[str, Any]:
 
 def usage_object(call: Call, answer: Answer) -> dict[str, Any]:
     directives = call.directives
-    prompt = message_tokens(call.body.get("messages")) + directives.cached
+    prompt = message_tokens(call.body.get("messages")) + directives.cached + directives.cache_write
     completion = _choice_count(call) * answer.output_tokens + directives.reasoning
+    prompt_details: dict[str, int] = {"cached_tokens": directives.cached, "audio_tokens": 0}
+    if directives.cache_write:
+        prompt_details["cache_write_tokens"] = directives.cache_write
     return {
         "prompt_tokens": prompt,
         "completion_tokens": completion,
         "total_tokens": prompt + completion,
-        "prompt_tokens_details": {"cached_tokens": directives.cached, "audio_tokens": 0},
+        "prompt_tokens_details": prompt_details,
         "completion_tokens_details": {
             "reasoning_tokens": directives.reasoning,
             "audio_tokens": 0,

@@ -70,8 +70,8 @@ def with_status(response: dict[str, Any], status: str) -> dict[str, Any]:
 
 def _envelope(call: Call) -> dict[str, Any]:
     body = call.body
-    reasoning = body.get("reasoning") if isinstance(body.get("reasoning"), dict) else {}
-    text_config = body.get("text") if isinstance(body.get("text"), dict) else {}
+    reasoning = _mapping(body.get("reasoning"))
+    text_config = _mapping(body.get("text"))
     return {
         "id": call.make_id("resp_"),
         "object": "response",
@@ -108,6 +108,10 @@ def _envelope(call: Call) -> dict[str, Any]:
         "user": body.get("user"),
         "metadata": body.get("metadata") or {},
     }
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _structured_text(text_config: Any) -> str | None:
@@ -166,10 +170,13 @@ def input_tokens(body: dict[str, Any]) -> int:
 
 def _usage(call: Call, output_tokens: int) -> dict[str, Any]:
     directives = call.directives
-    prompt = input_tokens(call.body) + directives.cached
+    prompt = input_tokens(call.body) + directives.cached + directives.cache_write
+    input_details: dict[str, int] = {"cached_tokens": directives.cached}
+    if directives.cache_write:
+        input_details["cache_write_tokens"] = directives.cache_write
     return {
         "input_tokens": prompt,
-        "input_tokens_details": {"cached_tokens": directives.cached},
+        "input_tokens_details": input_details,
         "output_tokens": output_tokens,
         "output_tokens_details": {"reasoning_tokens": directives.reasoning},
         "total_tokens": prompt + output_tokens,
