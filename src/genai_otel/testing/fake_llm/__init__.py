@@ -63,7 +63,7 @@ What it answers
 * Models: a few aliases come back dated (``gpt-4o-mini`` -> ``gpt-4o-mini-2024-07-18``, ``gpt-4`` ->
   ``gpt-4-0613``, ``claude-haiku-4-5`` -> ``claude-haiku-4-5-20251001``, ...); other names are echoed.
   Bedrock ids lose their ``[region.]anthropic.`` prefix and ``-vN:M`` suffix.
-* Ids are ``<prefix>fake<NNNNNN>`` where NNNNNN numbers the requests the server has answered
+* Ids are ``<prefix>fake<NNNNNN>`` where NNNNNN numbers the requests the server has received
   (``chatcmpl-fake000001``, ``msg_fake000002``, ``resp_fake000003``, ``call_fake000001_0``, ``toolu_...``).
   Every reply carries a request id: ``x-request-id`` (OpenAI), ``request-id`` (Anthropic, Vertex),
   ``x-amzn-requestid`` (Bedrock), plus ``openai-processing-ms``, ``openai-version`` and the like.
@@ -93,8 +93,9 @@ a comma-separated list. An unknown or malformed directive is answered with a 400
     Add ``retry-after-ms: MS`` to error replies (both SDKs honour it, which keeps retry tests fast).
 ``break_after=K``
     Streams: send K content frames (text, refusal, thinking or tool-argument deltas), then drop the connection
-    with no terminating event, no ``[DONE]`` and no closing chunk, so the SDK raises mid-stream. Non-streaming
-    requests: the connection is closed with no response at all.
+    with no terminating event, no ``[DONE]`` and no closing chunk, so the SDK raises mid-stream (``openai``
+    raises ``APIConnectionError``; ``anthropic`` lets ``httpx2.RemoteProtocolError`` through). Non-streaming
+    requests: the connection is closed with no response at all (``APIConnectionError``, which the SDKs retry).
 ``delay_ms=MS``
     Wait before sending the first byte (the reply's headers).
 ``chunk_delay_ms=MS``
@@ -111,11 +112,12 @@ a comma-separated list. An unknown or malformed directive is answered with a 400
     to the output tokens); the Responses API also adds a ``reasoning`` output item. Anthropic: a thinking block of
     N words.
 ``finish=REASON``
-    Force the finish / stop reason (``length``, ``content_filter``, ``max_tokens``, ``stop_sequence``,
-    ``pause_turn``, ...). ``finish=refusal`` is a refusal: OpenAI chat answers ``content: null`` with
-    ``message.refusal`` (streamed as ``refusal`` deltas) and finish reason ``stop``; Anthropic answers
-    ``stop_reason: "refusal"`` with ``stop_details``; the Responses API answers a ``refusal`` content part.
-    ``finish=stop_sequence`` on Anthropic sets ``stop_sequence`` to the request's first one (or ``"STOP"``).
+    Force the finish / stop reason of chat, legacy completions and Anthropic (``length``, ``content_filter``,
+    ``max_tokens``, ``stop_sequence``, ``pause_turn``, ...; the Responses API uses ``response_status``).
+    ``finish=refusal`` is a refusal: OpenAI chat answers ``content: null`` with ``message.refusal`` (streamed as
+    ``refusal`` deltas) and finish reason ``stop``; Anthropic answers ``stop_reason: "refusal"`` with
+    ``stop_details``; the Responses API answers a ``refusal`` content part. ``finish=stop_sequence`` on Anthropic
+    sets ``stop_sequence`` to the request's first one (or ``"STOP"``).
 ``response_status=STATUS`` (Responses API)
     ``completed``, ``incomplete`` (``incomplete_details.reason: max_output_tokens``, stream ends with
     ``response.incomplete``), ``failed`` (``error.code: server_error``, no output, stream ends with

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -13,7 +14,10 @@ from genai_otel.testing.fake_llm._server import FakeLLMServer
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m genai_otel.testing.fake_llm", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m genai_otel.testing.fake_llm",
+        description="Serve a fake OpenAI / Anthropic API on local HTTP until SIGTERM or SIGINT.",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port to listen on (default: a free one)")
     parser.add_argument("--url-file", type=Path, help="also write the server URL to this file")
@@ -28,11 +32,18 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, request_stop)
     with FakeLLMServer(host=options.host, port=options.port) as server:
         if options.url_file is not None:
-            options.url_file.write_text(server.url + "\n", encoding="utf-8")
+            _write_atomically(options.url_file, server.url + "\n")
         print(f"fake-llm listening on {server.url}", flush=True)
         while not stop_requested.wait(0.2):
             pass
     return 0
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Readers polling for the file never see it half-written."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
 
 
 if __name__ == "__main__":
