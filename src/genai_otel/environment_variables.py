@@ -15,4 +15,9 @@ production. Default ``false``."""
 GENAI_OTEL_DISABLED_INSTRUMENTORS: Final = "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS"
 """Standard OpenTelemetry variable: comma-separated entry-point names to skip, e.g. ``genai_otel_anthropic``."""
 
-__all__ = ["GENAI_OTEL_DISABLED_INSTRUMENTORS", "GENAI_OTEL_RAISE_INTERNAL_ERRORS"]
+GENAI_OTEL_CHUNK_TIMING: Final = "GENAI_OTEL_CHUNK_TIMING"
+"""How ``gen_ai.client.operation.time_per_output_chunk`` is recorded for streams: ``per_stream`` (default: one record
+per stream, the mean time between consecutive chunks) or ``per_chunk`` (one record for every chunk after the first,
+as the conventions word it; costs one SDK histogram record per chunk, ~20 µs each with the Python SDK)."""
+
+__all__ = ["GENAI_OTEL_CHUNK_TIMING", "GENAI_OTEL_DISABLED_INSTRUMENTORS", "GENAI_OTEL_RAISE_INTERNAL_ERRORS"]

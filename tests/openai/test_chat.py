@@ -114,8 +114,30 @@ def test_stream_with_usage(client: openai.OpenAI, telemetry: Any, fake_llm: Any)
     [ttfc] = telemetry.metric_points("gen_ai.client.operation.time_to_first_chunk")
     assert ttfc["count"] == 1 and ttfc["bounds"] == semconv.DURATION_BUCKETS
     [per_chunk] = telemetry.metric_points("gen_ai.client.operation.time_per_output_chunk")
-    assert per_chunk["count"] == len(chunks) - 1
+    assert per_chunk["count"] == 1  # default: one record per stream, the mean gap between chunks
     assert per_chunk["attributes"]["gen_ai.response.model"] == chunks[0].model
+    stream_seconds = (span.end_time - span.start_time) / 1e9
+    assert 0 < per_chunk["sum"] < stream_seconds
+
+
+def test_time_per_output_chunk_per_chunk_mode(fake_llm: Any, telemetry: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from genai_otel.instrumentation.openai import OpenAIInstrumentor
+    from tests.conftest import FAKE_API_KEY, METER_PROVIDER, TRACER_PROVIDER
+
+    OpenAIInstrumentor().uninstrument()
+    monkeypatch.setenv("GENAI_OTEL_CHUNK_TIMING", "PER_CHUNK")
+    OpenAIInstrumentor().instrument(tracer_provider=TRACER_PROVIDER, meter_provider=METER_PROVIDER)
+    try:
+        with openai.OpenAI(api_key=FAKE_API_KEY, base_url=fake_llm.openai_base_url, max_retries=0) as client:
+            chunks = list(client.chat.completions.create(model=MODEL, messages=MESSAGES, stream=True,
+                                                         **directives(chunks=12, chunk_delay_ms=5)))
+    finally:
+        OpenAIInstrumentor().uninstrument()
+        monkeypatch.delenv("GENAI_OTEL_CHUNK_TIMING")
+        OpenAIInstrumentor().instrument(tracer_provider=TRACER_PROVIDER, meter_provider=METER_PROVIDER)
+    [per_chunk] = telemetry.metric_points("gen_ai.client.operation.time_per_output_chunk")
+    assert per_chunk["count"] == len(chunks) - 1
+    assert per_chunk["sum"] >= 0.005 * (len(chunks) - 3)
 
 
 def test_stream_span_lasts_until_the_stream_ends(client: openai.OpenAI, telemetry: Any) -> None:

@@ -51,16 +51,18 @@ def error_type_of(exc: BaseException) -> str:
 class Invocation:
     """One GenAI call in flight: its span, its request, and stream timings."""
 
-    __slots__ = ("span", "request", "started", "first_chunk", "last_chunk", "chunk_gaps", "ended", "metric_attributes")
+    __slots__ = ("span", "request", "started", "first_chunk", "last_chunk", "chunk_count", "chunk_gaps", "ended",
+                 "metric_attributes")
 
-    def __init__(self, span: Span, request: GenAIRequest, metric_attributes: Attributes) -> None:
+    def __init__(self, span: Span, request: GenAIRequest, metric_attributes: Attributes, per_chunk: bool) -> None:
         self.span = span
         self.request = request
         self.metric_attributes = metric_attributes
         self.started = perf_counter()
         self.first_chunk: float | None = None
         self.last_chunk = 0.0
-        self.chunk_gaps: list[float] = []
+        self.chunk_count = 0
+        self.chunk_gaps: list[float] | None = [] if per_chunk else None
         self.ended = False
 
     def chunk_arrived(self) -> None:
@@ -68,19 +70,23 @@ class Invocation:
         now = perf_counter()
         if self.first_chunk is None:
             self.first_chunk = now
-        else:
+        elif self.chunk_gaps is not None:
             self.chunk_gaps.append(now - self.last_chunk)
         self.last_chunk = now
+        self.chunk_count += 1
 
 
 class Recorder:
     """Emits one CLIENT span and the GenAI client metrics per invocation."""
 
-    __slots__ = ("_tracer", "_instruments")
+    __slots__ = ("_tracer", "_instruments", "_per_chunk")
 
-    def __init__(self, tracer: Tracer, instruments: GenAIInstruments) -> None:
+    def __init__(self, tracer: Tracer, instruments: GenAIInstruments, per_chunk: bool = False) -> None:
+        """``per_chunk``: record ``time_per_output_chunk`` for every chunk (the conventions' wording, one SDK
+        histogram record per chunk) instead of once per stream with the mean gap between chunks (the default)."""
         self._tracer = tracer
         self._instruments = instruments
+        self._per_chunk = per_chunk
 
     def start(self, request: GenAIRequest) -> Invocation:
         base: Attributes = {sc.OPERATION_NAME: request.operation, sc.PROVIDER_NAME: request.provider}
@@ -95,7 +101,7 @@ class Recorder:
         span_attributes.update(request.attributes)
         name = f"{request.operation} {request.model}" if request.model else request.operation
         span = self._tracer.start_span(name, kind=_CLIENT, attributes=span_attributes)
-        return Invocation(span, request, base)
+        return Invocation(span, request, base, self._per_chunk)
 
     def finish(
         self,
@@ -125,7 +131,7 @@ class Recorder:
                     attributes[sc.RESPONSE_TIME_TO_FIRST_CHUNK] = time_to_first_chunk
                 if ending is not None:
                     attributes[sc.EXTRA_STREAM_ENDING] = ending
-                    attributes[sc.EXTRA_STREAM_CHUNKS] = len(invocation.chunk_gaps) + (first_chunk is not None)
+                    attributes[sc.EXTRA_STREAM_CHUNKS] = invocation.chunk_count
                 if error_type:
                     attributes[sc.ERROR_TYPE] = error_type
                 span.set_attributes(attributes)
@@ -157,9 +163,14 @@ class Recorder:
                                                {**attributes, sc.TOKEN_TYPE: sc.TOKEN_TYPE_OUTPUT})
         if time_to_first_chunk is not None:
             instruments.time_to_first_chunk.record(time_to_first_chunk, attributes)
-            record_gap: Any = instruments.time_per_output_chunk.record
-            for gap in invocation.chunk_gaps:
-                record_gap(gap, attributes)
+            gaps = invocation.chunk_gaps
+            if gaps is not None:
+                record_gap: Any = instruments.time_per_output_chunk.record
+                for gap in gaps:
+                    record_gap(gap, attributes)
+            elif invocation.chunk_count > 1:
+                mean_gap = (invocation.last_chunk - invocation.first_chunk) / (invocation.chunk_count - 1)  # type: ignore[operator]
+                instruments.time_per_output_chunk.record(mean_gap, attributes)
 
 
 def _response_attributes(response: GenAIResponse) -> Attributes:

@@ -20,6 +20,8 @@ from opentelemetry import metrics, trace
 from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # type: ignore[attr-defined]
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled, unwrap
 
+from genai_otel._settings import read_choice
+from genai_otel.environment_variables import GENAI_OTEL_CHUNK_TIMING
 from genai_otel.genai import semconv
 from genai_otel.genai._safety import bind_meter, internal_error
 from genai_otel.genai.metrics import GenAIInstruments
@@ -160,7 +162,8 @@ class GenAIInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         meter = metrics.get_meter(semconv.SCOPE_NAME, __version__, kwargs.get("meter_provider"),
                                   schema_url=_SCHEMA_URL)
         bind_meter(meter)
-        recorder = Recorder(tracer, GenAIInstruments(meter))
+        per_chunk = read_choice(GENAI_OTEL_CHUNK_TIMING, ("per_stream", "per_chunk"), "per_stream") == "per_chunk"
+        recorder = Recorder(tracer, GenAIInstruments(meter), per_chunk=per_chunk)
         adapter = self._adapter()
         self._patched: list[tuple[Any, str]] = []
         self._active = True

@@ -25,20 +25,21 @@ class ChatStreamAccumulator:
 
     def add(self, chunk: Any) -> None:
         if self.response_id is None:
-            self.response_id = getattr(chunk, "id", None)
-            self.model = getattr(chunk, "model", None)
-        for choice in getattr(chunk, "choices", None) or ():
+            self._identity(chunk)
+        for choice in chunk.choices or ():
             if choice.finish_reason:
                 self.finish_reasons[choice.index] = choice.finish_reason
-        usage = getattr(chunk, "usage", None)
+        usage = chunk.usage
         if usage is not None:
             self.usage = usage
-        tier = getattr(chunk, "service_tier", None)
-        if tier:
-            self.service_tier = tier
-        fingerprint = getattr(chunk, "system_fingerprint", None)
-        if fingerprint:
-            self.fingerprint = fingerprint
+            self._identity(chunk)
+
+    def _identity(self, chunk: Any) -> None:
+        """Fields every chunk repeats: read from the first chunk and again from the usage chunk."""
+        self.response_id = self.response_id or getattr(chunk, "id", None)
+        self.model = self.model or getattr(chunk, "model", None)
+        self.service_tier = getattr(chunk, "service_tier", None) or self.service_tier
+        self.fingerprint = getattr(chunk, "system_fingerprint", None) or self.fingerprint
 
     def result(self) -> GenAIResponse:
         return GenAIResponse(
