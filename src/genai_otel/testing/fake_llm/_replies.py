@@ -49,7 +49,10 @@ def json_reply(
     newline: bool = False,
     headers: dict[str, str] | None = None,
 ) -> BodyReply:
-    """A JSON body. OpenAI pretty-prints with two-space indents (chat and embeddings add a newline); Anthropic is compact."""
+    """A JSON body. OpenAI pretty-prints with two-space indents (chat and embeddings end in a newline).
+
+    Anthropic and Bedrock send compact JSON.
+    """
     text = json.dumps(payload, indent=2, ensure_ascii=False) if pretty else compact_json(payload)
     text += "\n" if newline else ""
     merged = {"content-type": "application/json"}
