@@ -105,7 +105,7 @@ class ResponsesStreamAccumulator:
     The terminal events (``response.completed`` / ``.incomplete`` / ``.failed``) end the invocation at once.
     """
 
-    __slots__ = ("_fetched", "_response", "_error")
+    __slots__ = ("_error", "_fetched", "_response")
 
     def __init__(self, *, fetched: bool) -> None:
         self._fetched = fetched

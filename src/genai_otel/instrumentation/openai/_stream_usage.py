@@ -27,7 +27,8 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from genai_otel.genai.stream import HIDE_CHUNK, Accumulator
 from genai_otel.genai.types import GenAIRequest, GenAIResponse

@@ -29,7 +29,8 @@ import re
 from dataclasses import dataclass
 from fnmatch import translate
 from importlib import resources
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 __all__ = ["PROVIDER_HOSTS_ENV", "Endpoint", "ProviderTable", "endpoint_of", "load_table"]
 
@@ -63,7 +64,7 @@ class _Rule:
 class ProviderTable:
     """The resolved table: the user's host rules, client-class rules, built-in host rules, and a lookup cache."""
 
-    __slots__ = ("_user_hosts", "_clients", "_hosts", "_cache")
+    __slots__ = ("_cache", "_clients", "_hosts", "_user_hosts")
 
     def __init__(self, user_hosts: list[tuple[re.Pattern[str], _Rule]], clients: dict[str, _Rule],
                  hosts: list[tuple[re.Pattern[str], _Rule]]) -> None:
@@ -87,9 +88,9 @@ class ProviderTable:
             if pattern.match(name):
                 return rule
         for cls in client_class.__mro__:
-            rule = self._clients.get(f"{cls.__module__}.{cls.__qualname__}")
-            if rule is not None:
-                return rule
+            by_class = self._clients.get(f"{cls.__module__}.{cls.__qualname__}")
+            if by_class is not None:
+                return by_class
         for pattern, rule in self._hosts:
             if pattern.match(name):
                 return rule
