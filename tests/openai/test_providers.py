@@ -176,3 +176,26 @@ def test_env_var_maps_a_host_end_to_end(client: openai.OpenAI, telemetry: Any, m
 def test_unknown_hosts_keep_openai(client: openai.OpenAI, telemetry: Any, fresh_table: None) -> None:
     client.embeddings.create(model="text-embedding-3-small", input="hi")
     assert dict(telemetry.only_span().attributes)["gen_ai.provider.name"] == "openai"
+
+
+def test_a_missing_table_still_gives_every_call_its_span(client: openai.OpenAI, telemetry: Any, fresh_table: None,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from genai_otel.genai import _safety
+
+    real = providers.load_table
+
+    def broken(environ: Any = None, data: Any = None) -> Any:
+        if data is None:
+            raise FileNotFoundError("providers.json")
+        return real(environ, data)
+
+    monkeypatch.setattr(providers, "load_table", broken)
+    before = _safety.error_counts().get("openai.providers", 0)
+    previous = _safety._raise
+    _safety.raise_internal_errors(False)
+    try:
+        client.embeddings.create(model="text-embedding-3-small", input="hi")
+    finally:
+        _safety.raise_internal_errors(previous)
+    assert _safety.error_counts()["openai.providers"] == before + 1
+    assert dict(telemetry.only_span().attributes)["gen_ai.provider.name"] == "openai"

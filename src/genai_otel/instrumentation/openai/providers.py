@@ -26,11 +26,13 @@ import json
 import logging
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from fnmatch import translate
 from importlib import resources
 from typing import Any
-from collections.abc import Mapping
+
+from genai_otel.genai._safety import internal_error
 
 __all__ = ["PROVIDER_HOSTS_ENV", "Endpoint", "ProviderTable", "endpoint_of", "load_table"]
 
@@ -143,7 +145,11 @@ _table: ProviderTable | None = None
 def _default_table() -> ProviderTable:
     global _table
     if _table is None:
-        _table = load_table()
+        try:
+            _table = load_table()
+        except Exception as exc:  # noqa: BLE001 - e.g. providers.json missing from a broken install
+            _table = load_table(data={})  # every call still gets its span, as provider "openai"
+            internal_error("openai.providers", exc)
     return _table
 
 
