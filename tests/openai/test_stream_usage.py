@@ -233,3 +233,35 @@ def test_unknown_mode_warns_once_naming_the_variable_and_value(caplog: pytest.Lo
     assert "GENAI_OTEL_OPENAI_STREAM_USAGE" in record.getMessage() and "'sometimes'" in record.getMessage()
     assert _stream_usage.stream_usage_mode({"GENAI_OTEL_OPENAI_STREAM_USAGE": " Never "}) == "never"
     assert _stream_usage.stream_usage_mode({}) == "auto"
+
+
+def test_usage_is_not_added_when_the_span_cannot_start(client: openai.OpenAI, telemetry: Any, fake_llm: Any,
+                                                       usage_mode: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """If anything fails after the surface added include_usage, the call goes out as the caller wrote it."""
+    from genai_otel.genai import _safety
+    from genai_otel.genai.recorder import Recorder
+
+    def failing_start(self: Any, request: Any) -> Any:
+        raise RuntimeError("span processor exploded")
+
+    usage_mode("always")
+    with suppress_instrumentation():
+        plain = _chat_stream(client)
+    monkeypatch.setattr(Recorder, "start", failing_start)
+    previous = _safety._raise
+    _safety.raise_internal_errors(False)
+    try:
+        unobserved = _chat_stream(client)
+    finally:
+        _safety.raise_internal_errors(previous)
+    assert "stream_options" not in _last_body(fake_llm)
+    assert unobserved == plain
+    assert telemetry.genai_spans() == []
+
+
+def test_stream_options_in_extra_body_are_the_callers(client: openai.OpenAI, telemetry: Any, fake_llm: Any,
+                                                      usage_mode: Any) -> None:
+    usage_mode("always")
+    _chat_stream(client, extra_body={"stream_options": {"include_obfuscation": False}})
+    assert _last_body(fake_llm)["stream_options"] == {"include_obfuscation": False}
+    assert _usage_of(telemetry.only_span()) == (None, None)

@@ -84,9 +84,13 @@ def _make_wrapper(target: PatchTarget, adapter: Adapter, recorder: Recorder) -> 
     def begin(instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Invocation | None:
         if _inside_call.get() or not is_instrumentation_enabled():
             return None
+        sent = dict(kwargs)  # a surface may add to this call's own kwargs (e.g. include_usage): undone if we fail
         try:
             return recorder.start(surface.request(instance, args, kwargs))
         except Exception as exc:  # noqa: BLE001
+            if kwargs != sent:
+                kwargs.clear()
+                kwargs.update(sent)
             internal_error("request", exc)
             return None
 
