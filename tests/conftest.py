@@ -80,7 +80,7 @@ class Telemetry:
                 if before is not None:
                     entry["count"] -= before["count"]
                     entry["sum"] -= before["sum"]
-                    entry["buckets"] = tuple(a - b for a, b in zip(entry["buckets"], before["buckets"]))
+                    entry["buckets"] = tuple(a - b for a, b in zip(entry["buckets"], before["buckets"], strict=True))
                 if entry["count"] == 0:
                     continue
             elif before is not None:

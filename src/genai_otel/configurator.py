@@ -30,23 +30,24 @@ def genai_views() -> list[View]:
 
 
 class _GenAIMeterProvider(MeterProvider):
-    def __init__(self, *args: Any, views: Any = (), **kwargs: Any) -> None:
-        super().__init__(*args, views=[*views, *genai_views()], **kwargs)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["views"] = [*kwargs.get("views", ()), *genai_views()]
+        super().__init__(*args, **kwargs)
 
 
 @contextmanager
 def _meter_provider_with_views() -> Iterator[None]:
     original = sdk_configuration.MeterProvider  # type: ignore[attr-defined]
-    sdk_configuration.MeterProvider = _GenAIMeterProvider  # type: ignore[attr-defined,misc]
+    sdk_configuration.MeterProvider = _GenAIMeterProvider  # type: ignore[attr-defined]
     try:
         yield
     finally:
-        sdk_configuration.MeterProvider = original  # type: ignore[attr-defined,misc]
+        sdk_configuration.MeterProvider = original  # type: ignore[attr-defined]
 
 
-class GenAIOtelConfigurator(_OTelSDKConfigurator):  # type: ignore[misc]
+class GenAIOtelConfigurator(_OTelSDKConfigurator):
     """Standard OpenTelemetry SDK set-up plus the GenAI histogram views."""
 
     def _configure(self, **kwargs: Any) -> None:
         with _meter_provider_with_views():
-            super()._configure(**kwargs)
+            super()._configure(**kwargs)  # type: ignore[no-untyped-call]

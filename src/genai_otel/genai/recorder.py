@@ -139,7 +139,8 @@ class Recorder:
                     span.record_exception(error)
                     span.set_status(Status(StatusCode.ERROR, str(error) or error_type))
                 elif error_type:
-                    span.set_status(Status(StatusCode.ERROR, (response.error_message if response else None) or error_type))
+                    message = response.error_message if response is not None else None
+                    span.set_status(Status(StatusCode.ERROR, message or error_type))
         finally:
             span.end()
         self._record_metrics(invocation, elapsed, metric_attributes, response.usage if response else None,

@@ -87,7 +87,7 @@ def _ending_of(exc: BaseException) -> str:
     return "cancelled" if isinstance(exc, asyncio.CancelledError) else "error"
 
 
-class _ClosingResponse(wrapt.ObjectProxy):  # type: ignore[misc]
+class _ClosingResponse(wrapt.ObjectProxy):  # type: ignore[type-arg]
     """The stream's HTTP response, seen through SDK helpers that close it directly (e.g. stream managers)."""
 
     def __init__(self, wrapped: Any, state: StreamState) -> None:
@@ -107,7 +107,7 @@ class _ClosingResponse(wrapt.ObjectProxy):  # type: ignore[misc]
             self._self_state.finalize(None, "closed")
 
 
-class _StreamProxyBase(wrapt.ObjectProxy):  # type: ignore[misc]
+class _StreamProxyBase(wrapt.ObjectProxy):  # type: ignore[type-arg]
     def __init__(self, wrapped: Any, state: StreamState) -> None:
         super().__init__(wrapped)
         self._self_state = state

@@ -111,7 +111,7 @@ class _ParseWatcher:
             internal_error("raw_response.close", exc)
 
 
-class RawResponseProxy(wrapt.ObjectProxy):  # type: ignore[misc]
+class RawResponseProxy(wrapt.ObjectProxy):  # type: ignore[type-arg]
     """Proxy for a sync SDK response wrapper: ``parse()`` results are instrumented, ``close()`` ends the call."""
 
     def __init__(self, wrapped: Any, watcher: _ParseWatcher) -> None:
@@ -133,7 +133,7 @@ class RawResponseProxy(wrapt.ObjectProxy):  # type: ignore[misc]
             watcher.closed("abandoned")
 
 
-class AsyncRawResponseProxy(wrapt.ObjectProxy):  # type: ignore[misc]
+class AsyncRawResponseProxy(wrapt.ObjectProxy):  # type: ignore[type-arg]
     """Proxy for an async SDK response wrapper (``AsyncAPIResponse``)."""
 
     def __init__(self, wrapped: Any, watcher: _ParseWatcher) -> None:
