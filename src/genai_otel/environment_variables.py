@@ -21,3 +21,37 @@ per stream, the mean time between consecutive chunks) or ``per_chunk`` (one reco
 as the conventions word it; costs one SDK histogram record per chunk, ~20 µs each with the Python SDK)."""
 
 __all__ = ["GENAI_OTEL_CHUNK_TIMING", "GENAI_OTEL_DISABLED_INSTRUMENTORS", "GENAI_OTEL_RAISE_INTERNAL_ERRORS"]
+
+# --- cost and budget (issue 6; read by genai_otel/genai/cost.py and genai_otel/genai/pricing) ---
+GENAI_OTEL_PRICES_FILE: Final = "GENAI_OTEL_PRICES_FILE"
+"""A JSON or TOML (by its ``.toml`` suffix) price file merged over the bundled price table, model by model and field by
+field. A file that cannot be used is reported in one logged error naming the file and the problems, and the bundled
+table is used. ``genai-otel prices --check FILE`` validates one. Read once, when the first instrumentor starts."""
+
+GENAI_OTEL_BUDGET_USD: Final = "GENAI_OTEL_BUDGET_USD"
+"""A spend threshold in US dollars (a positive number). When the cost of the calls in the last
+``GENAI_OTEL_BUDGET_WINDOW`` goes over it: one ``logging`` warning, one OpenTelemetry log record
+``genai_otel.budget.exceeded`` (spend, threshold, window) and counter ``genai_otel.budget.exceeded`` +1, at most
+once per window. Unset (the default): no budget. Another value warns once, naming the variable and the value, and no
+budget applies."""
+
+GENAI_OTEL_BUDGET_WINDOW: Final = "GENAI_OTEL_BUDGET_WINDOW"
+"""The rolling window of ``GENAI_OTEL_BUDGET_USD``: a positive number and a unit, ``s``, ``m``, ``h`` or ``d`` (``30m``,
+``1h``, ``7d``). Default ``24h``. Spend is summed in 60 slots of 1/60 of the window each. Another value warns once,
+naming the variable and the value, and ``24h`` applies."""
+
+__all__ += ["GENAI_OTEL_BUDGET_USD", "GENAI_OTEL_BUDGET_WINDOW", "GENAI_OTEL_PRICES_FILE"]
+
+# --- the local store (issue 9) ---
+
+GENAI_OTEL_LOCAL_STORE_PATH: Final = "GENAI_OTEL_LOCAL_STORE_PATH"
+"""The local store's SQLite file (``genai_otel_local`` traces exporter, and what ``genai-otel report``, ``tail`` and
+``doctor`` read). Default ``$XDG_DATA_HOME/genai-otel/calls.sqlite3``, i.e. ``~/.local/share/genai-otel/calls.sqlite3``
+when ``XDG_DATA_HOME`` is unset; ``~`` is expanded."""
+
+GENAI_OTEL_LOCAL_STORE_RETENTION: Final = "GENAI_OTEL_LOCAL_STORE_RETENTION"
+"""How much the local store keeps: comma-separated limits, an age (``N`` followed by s, m, h, d or w) and/or a row
+count, e.g. ``7d``, ``50000`` or ``7d,50000``; ``none`` keeps everything. Default ``30d,100000``. Older rows and the
+oldest rows beyond the count are deleted as new ones are written."""
+
+__all__ += ["GENAI_OTEL_LOCAL_STORE_PATH", "GENAI_OTEL_LOCAL_STORE_RETENTION"]
