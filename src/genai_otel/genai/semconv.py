@@ -96,3 +96,23 @@ EXTRA_ERROR_KIND: Final = "genai_otel.error.kind"
 
 # Instrumentation scope of everything we emit.
 SCOPE_NAME: Final = "genai_otel"
+
+# --- cost and budget (issue 6): our extras, documented in README.md; emitted by genai/cost.py ---
+EXTRA_COST_USD: Final = "genai_otel.cost.usd"
+"""Span attribute (double): what the call cost in US dollars, from its exact usage, model and service tier."""
+EXTRA_COST_UNKNOWN: Final = "genai_otel.cost.unknown"
+"""Span attribute ``true`` on a call that reported usage but whose model has no price (no ``genai_otel.cost.usd``)."""
+EXTRA_USAGE_CACHE_CREATION_1H: Final = "genai_otel.usage.cache_creation_1h.input_tokens"
+"""Of ``gen_ai.usage.cache_creation.input_tokens``, those written with a 1-hour TTL (Anthropic); the rest are priced
+as 5-minute writes. An adapter sets it (as a response attribute) when its provider reports the split."""
+METRIC_COST: Final = "genai_otel.client.cost"
+"""Counter (``USD``): cost of calls, by operation, provider, request and response model."""
+METRIC_UNPRICED_CALLS: Final = "genai_otel.client.unpriced_calls"
+"""Counter (``{call}``): calls that reported usage for a model with no price, same attributes as the cost counter."""
+METRIC_BUDGET_EXCEEDED: Final = "genai_otel.budget.exceeded"
+"""Counter (``{event}``): times the spend in the budget window went over ``GENAI_OTEL_BUDGET_USD`` (once per window)."""
+EVENT_BUDGET_EXCEEDED: Final = "genai_otel.budget.exceeded"
+"""OpenTelemetry log record (event name) emitted with the counter above."""
+EXTRA_BUDGET_SPEND_USD: Final = "genai_otel.budget.spend_usd"
+EXTRA_BUDGET_THRESHOLD_USD: Final = "genai_otel.budget.threshold_usd"
+EXTRA_BUDGET_WINDOW_S: Final = "genai_otel.budget.window_s"
