@@ -13,11 +13,13 @@ from typing import TYPE_CHECKING, Any
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from genai_otel.genai import semconv as sc
+from genai_otel.genai._safety import internal_error
 from genai_otel.genai.types import Attributes, GenAIRequest, GenAIResponse, Usage
 
 if TYPE_CHECKING:
     from opentelemetry.trace import Span, Tracer
 
+    from genai_otel.genai.cost import CostRecorder
     from genai_otel.genai.metrics import GenAIInstruments
 
 __all__ = ["Invocation", "Recorder", "error_type_of"]
@@ -79,14 +81,17 @@ class Invocation:
 class Recorder:
     """Emits one CLIENT span and the GenAI client metrics per invocation."""
 
-    __slots__ = ("_tracer", "_instruments", "_per_chunk")
+    __slots__ = ("_tracer", "_instruments", "_per_chunk", "_cost")
 
-    def __init__(self, tracer: Tracer, instruments: GenAIInstruments, per_chunk: bool = False) -> None:
+    def __init__(self, tracer: Tracer, instruments: GenAIInstruments, per_chunk: bool = False,
+                 cost: CostRecorder | None = None) -> None:
         """``per_chunk``: record ``time_per_output_chunk`` for every chunk (the conventions' wording, one SDK
-        histogram record per chunk) instead of once per stream with the mean gap between chunks (the default)."""
+        histogram record per chunk) instead of once per stream with the mean gap between chunks (the default).
+        ``cost``: prices each finished call (span attribute and cost metrics, see ``genai_otel.genai.cost``)."""
         self._tracer = tracer
         self._instruments = instruments
         self._per_chunk = per_chunk
+        self._cost = cost
 
     def start(self, request: GenAIRequest) -> Invocation:
         base: Attributes = {sc.OPERATION_NAME: request.operation, sc.PROVIDER_NAME: request.provider}
@@ -125,8 +130,16 @@ class Recorder:
         first_chunk = invocation.first_chunk
         time_to_first_chunk = first_chunk - invocation.started if first_chunk is not None else None
         try:
+            cost_attributes = None
+            if self._cost is not None and response is not None:
+                try:  # metrics whether or not the span is sampled
+                    cost_attributes = self._cost.record(invocation.request, response, span)
+                except Exception as exc:  # noqa: BLE001
+                    internal_error("cost", exc)
             if span.is_recording():
                 attributes = _response_attributes(response) if response is not None else {}
+                if cost_attributes:
+                    attributes.update(cost_attributes)
                 if time_to_first_chunk is not None:
                     attributes[sc.RESPONSE_TIME_TO_FIRST_CHUNK] = time_to_first_chunk
                 if ending is not None:

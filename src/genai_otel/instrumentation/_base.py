@@ -24,6 +24,7 @@ from genai_otel._settings import read_choice
 from genai_otel.environment_variables import GENAI_OTEL_CHUNK_TIMING
 from genai_otel.genai import semconv
 from genai_otel.genai._safety import bind_meter, internal_error
+from genai_otel.genai.cost import cost_recorder
 from genai_otel.genai.metrics import GenAIInstruments
 from genai_otel.genai.recorder import Invocation, Recorder
 from genai_otel.instrumentation._results import ResultKind, deliver
@@ -167,7 +168,8 @@ class GenAIInstrumentor(BaseInstrumentor):  # type: ignore[misc]
                                   schema_url=_SCHEMA_URL)
         bind_meter(meter)
         per_chunk = read_choice(GENAI_OTEL_CHUNK_TIMING, ("per_stream", "per_chunk"), "per_stream") == "per_chunk"
-        recorder = Recorder(tracer, GenAIInstruments(meter), per_chunk=per_chunk)
+        cost = cost_recorder(meter, kwargs.get("logger_provider"), _SCHEMA_URL)
+        recorder = Recorder(tracer, GenAIInstruments(meter), per_chunk=per_chunk, cost=cost)
         adapter = self._adapter()
         self._patched: list[tuple[Any, str]] = []
         self._active = True
