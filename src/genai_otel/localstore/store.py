@@ -51,6 +51,7 @@ _logger = logging.getLogger("genai_otel")
 SCHEMA_VERSION: Final = 1
 BUSY_TIMEOUT_S: Final = 10.0
 _WRITE_ATTEMPTS: Final = 3
+_WAL_LIMIT_BYTES: Final = 4 * 1024 * 1024
 
 COLUMNS: Final = (
     "start_time_ns", "end_time_ns", "trace_id", "span_id", "parent_span_id", "service_name", "span_name",
@@ -380,6 +381,7 @@ def _prepare(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA auto_vacuum = INCREMENTAL")  # takes effect only on a new, empty file
     conn.execute("PRAGMA journal_mode = WAL").fetchone()
     conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute(f"PRAGMA journal_size_limit = {_WAL_LIMIT_BYTES}")  # a checkpointed WAL is truncated to this
     check = conn.execute("PRAGMA quick_check(1)").fetchone()
     if check is None or check[0] != "ok":
         raise _Corrupt(f"integrity check: {check[0] if check else 'no answer'}")
