@@ -22,17 +22,21 @@ USER = [{"role": "user", "content": "Say this is a test"}]
 
 
 def main() -> None:
-    instrument = sys.argv[1] == "instrumented"
+    instrument = sys.argv[1] != "plain"
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    trace.set_tracer_provider(provider)
     reader = InMemoryMetricReader()
-    if instrument:
-        AnthropicInstrumentor().instrument(meter_provider=MeterProvider(metric_readers=[reader]))
+    if sys.argv[1] == "instrumented-no-global":  # providers given to instrument() only: the SDK has none
+        AnthropicInstrumentor().instrument(tracer_provider=provider,
+                                           meter_provider=MeterProvider(metric_readers=[reader]))
+    else:
+        trace.set_tracer_provider(provider)
+        if instrument:
+            AnthropicInstrumentor().instrument(meter_provider=MeterProvider(metric_readers=[reader]))
     with FakeLLMServer() as server:
         client = anthropic.Anthropic(api_key="sk-ant-fake", base_url=server.anthropic_base_url, max_retries=0)
-        with trace.get_tracer("app").start_as_current_span("caller"):
+        with provider.get_tracer("app").start_as_current_span("caller"):
             client.messages.create(model="claude-haiku-4-5", max_tokens=100, messages=USER)
             list(client.messages.create(model="claude-haiku-4-5", max_tokens=100, messages=USER, stream=True))
             with client.messages.stream(model="claude-haiku-4-5", max_tokens=100, messages=USER) as stream:
@@ -41,6 +45,8 @@ def main() -> None:
                 client.messages.count_tokens(model="claude-haiku-4-5", messages=USER)  # type: ignore[arg-type]
             except anthropic.NotFoundError:
                 pass
+        if sys.argv[1] == "instrumented-no-global":  # and one call with no span of the caller's around it
+            client.messages.create(model="claude-haiku-4-5", max_tokens=100, messages=USER)
         traceparents = [request.headers.get("traceparent") for request in server.requests]
     data = reader.get_metrics_data()
     durations = [point.count for rm in (data.resource_metrics if data else []) for sm in rm.scope_metrics

@@ -80,3 +80,17 @@ def test_sdk_switch_off_leaves_ours() -> None:
     result = run_app("instrumented", ANTHROPIC_OPEN_TELEMETRY="false")
     assert [span["name"] for span in by_scope(result["spans"], "genai_otel")] == ["chat claude-haiku-4-5"] * _CALLS
     assert by_scope(result["spans"], _SDK_SCOPE) == []
+
+
+def test_without_a_global_provider() -> None:
+    """The SDK's tracer then records nothing and only carries the current span context, if there is one: ours
+    under a caller's span (as it would carry the caller's without us), none for a call made outside any span."""
+    result = run_app("instrumented-no-global")
+    spans = result["spans"]
+    [caller] = [span for span in spans if span["name"] == "caller"]
+    ours = by_scope(spans, "genai_otel")
+    assert len(ours) == _CALLS + 1
+    assert by_scope(spans, _SDK_SCOPE) == []
+    parents = [header.split("-")[2] if header else None for header in result["traceparents"]]
+    assert parents == [span["span_id"] for span in ours[:_CALLS]] + [caller["span_id"], None]
+    assert ours[-1]["parent_id"] is None

@@ -48,13 +48,33 @@ _CONTEXT_ONLY = _ContextOnlyTracer()
 
 
 def _step_aside(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-    """Wraps the SDK's ``start_api_call_span(tracer, ...)``: inside one of our calls, its span records nothing."""
-    if _inside_call.get():
+    """Wraps the SDK's ``start_api_call_span(tracer, ...)``: inside one of our calls, its span records nothing.
+
+    A tracer that would record is swapped for ``_CONTEXT_ONLY``. One that would not (no TracerProvider behind it) is
+    left alone: it only carries the current context, which is ours, exactly as it would carry the caller's span
+    without us. When the caller had no span, the SDK would have had nothing to carry, so it gets no span at all and
+    keeps its fast path, as without us.
+    """
+    if not _inside_call.get():
+        return wrapped(*args, **kwargs)
+    tracer = args[0] if args else kwargs.get("tracer")
+    if _records(tracer):
         if args:
             args = (_CONTEXT_ONLY, *args[1:])
         else:
             kwargs = {**kwargs, "tracer": _CONTEXT_ONLY}
+    elif getattr(trace.get_current_span(), "parent", None) is None:
+        return None
     return wrapped(*args, **kwargs)
+
+
+def _records(tracer: Any) -> bool:
+    """Whether spans of ``tracer`` reach a real provider."""
+    if isinstance(tracer, trace.NoOpTracer):
+        return False
+    if isinstance(tracer, trace.ProxyTracer):  # the global provider, resolved once one is set
+        return not isinstance(trace.get_tracer_provider(), (trace.ProxyTracerProvider, trace.NoOpTracerProvider))
+    return True
 
 
 class _NativeTracerProvider(trace.NoOpTracerProvider):
