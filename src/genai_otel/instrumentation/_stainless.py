@@ -73,8 +73,8 @@ class SdkShapes:
             else:
                 kind = ResultKind.VALUE
             self._kinds[cls] = kind
-        if kind is ResultKind.RAW_STREAMED or kind is ResultKind.ASYNC_RAW_STREAMED:
-            # ``with_raw_response`` without ``LegacyAPIResponse``: an ``APIResponse`` whose body is already read.
-            if getattr(getattr(result, "http_response", None), "is_closed", False):
-                return ResultKind.RAW if kind is ResultKind.RAW_STREAMED else ResultKind.ASYNC_RAW
+        # ``with_raw_response`` without ``LegacyAPIResponse``: an ``APIResponse`` whose body is already read.
+        if (kind is ResultKind.RAW_STREAMED or kind is ResultKind.ASYNC_RAW_STREAMED) and getattr(
+                getattr(result, "http_response", None), "is_closed", False):
+            return ResultKind.RAW if kind is ResultKind.RAW_STREAMED else ResultKind.ASYNC_RAW
         return kind

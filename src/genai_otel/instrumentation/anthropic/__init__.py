@@ -72,11 +72,11 @@ class AnthropicInstrumentor(GenAIInstrumentor):
             kwargs["tracer_provider"] = sdk_spans.tracer_provider(kwargs.get("tracer_provider"))
         super()._instrument(**kwargs)
         sdk_spans.install()
-        self._sdk_spans = sdk_spans
+        self._sdk_spans: SdkSpans | None = sdk_spans
 
     def _uninstrument(self, **kwargs: Any) -> None:
         super()._uninstrument(**kwargs)
-        sdk_spans: SdkSpans | None = getattr(self, "_sdk_spans", None)
+        sdk_spans = getattr(self, "_sdk_spans", None)
         if sdk_spans is not None:
             sdk_spans.uninstall()
             self._sdk_spans = None

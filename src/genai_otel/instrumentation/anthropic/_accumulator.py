@@ -17,7 +17,7 @@ __all__ = ["MessageStreamAccumulator"]
 class MessageStreamAccumulator:
     """Keeps what ``message_start`` and the last ``message_delta`` say."""
 
-    __slots__ = ("response_id", "model", "stop_reason", "start_usage", "delta_usage")
+    __slots__ = ("delta_usage", "model", "response_id", "start_usage", "stop_reason")
 
     def __init__(self) -> None:
         self.response_id: str | None = None

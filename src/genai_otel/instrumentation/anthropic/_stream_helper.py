@@ -10,7 +10,8 @@ nothing. The caller still gets the SDK's own manager.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Generator
+from collections.abc import Callable, Generator
+from typing import Any
 
 from genai_otel.genai._safety import internal_error
 
@@ -63,7 +64,7 @@ class _DeferredRequest:
     A plain object, not a coroutine, so a manager that is never entered warns only about the SDK's own request.
     """
 
-    __slots__ = ("_engine_wrapper", "_request", "_instance", "_args", "_kwargs")
+    __slots__ = ("_args", "_engine_wrapper", "_instance", "_kwargs", "_request")
 
     def __init__(self, engine_wrapper: Callable[..., Any], request: Any, instance: Any, args: Any,
                  kwargs: dict[str, Any]) -> None:

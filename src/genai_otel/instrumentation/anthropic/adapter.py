@@ -7,7 +7,8 @@ One surface reads every way of creating a message: ``create`` (plain or ``stream
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from genai_otel.genai import semconv as sc
 from genai_otel.genai.types import Attributes, GenAIRequest, GenAIResponse, normalize_finish_reason
