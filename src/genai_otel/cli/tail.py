@@ -91,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
                         backlog = reader.last(args.last) if args.last else []
                         last_id = backlog[-1].id if backlog else reader.max_id()
                         new = backlog
+                        print(f"genai-otel: following {path} (Ctrl-C to stop)", file=sys.stderr, flush=True)
                     else:
                         new = reader.calls_after(last_id)
             except StoreMissing:

@@ -132,6 +132,8 @@ class StoreInfo:
     newest_ns: int | None
 
 
+_INT64_MIN: Final = -(2**63)
+_INT64_MAX: Final = 2**63 - 1
 _SELECT: Final = f"SELECT id, {', '.join(COLUMNS)} FROM calls"
 
 
@@ -155,7 +157,8 @@ class Reader:
         """Calls started at or after ``since_ns`` (all when None), oldest first."""
         if since_ns is None:
             return self._fetch(f"{_SELECT} ORDER BY start_time_ns, id", ())
-        return self._fetch(f"{_SELECT} WHERE start_time_ns >= ? ORDER BY start_time_ns, id", (since_ns,))
+        cutoff = min(max(since_ns, _INT64_MIN), _INT64_MAX)  # dates beyond SQLite's integers
+        return self._fetch(f"{_SELECT} WHERE start_time_ns >= ? ORDER BY start_time_ns, id", (cutoff,))
 
     def calls_after(self, last_id: int, limit: int = 1000) -> list[Call]:
         """Calls stored after the one with id ``last_id``, in the order they were stored."""
