@@ -12,8 +12,17 @@ from typing import Any
 import anthropic
 import pytest
 
+from genai_otel.genai.pricing import cost_usd, default_price_table
+from genai_otel.genai.types import Usage
 from genai_otel.testing.fake_llm import FakeLLMServer
-from tests.conftest import FAKE_ANTHROPIC_KEY, METER_PROVIDER, TRACER_PROVIDER, Telemetry, _metric_reader, _span_exporter
+from tests.conftest import (
+    FAKE_ANTHROPIC_KEY,
+    METER_PROVIDER,
+    TRACER_PROVIDER,
+    Telemetry,
+    _metric_reader,
+    _span_exporter,
+)
 
 MODEL = "claude-haiku-4-5"
 """The fake server answers with the dated name, ``RESPONSE_MODEL``."""
@@ -86,3 +95,14 @@ async def aclient(server: FakeLLMServer) -> AsyncIterator[anthropic.AsyncAnthrop
 
 def attributes_of(span: Any) -> dict[str, Any]:
     return dict(span.attributes or {})
+
+
+def cost_of(provider: str, model: str, attrs: dict[str, Any]) -> float:
+    """What the price table says a call with the span's token counts costs (the adapter must hand over usage right)."""
+    price = default_price_table().lookup(provider, model)
+    assert price is not None, (provider, model)
+    usage = Usage(input_tokens=attrs.get("gen_ai.usage.input_tokens"),
+                  output_tokens=attrs.get("gen_ai.usage.output_tokens"),
+                  cache_read_input_tokens=attrs.get("gen_ai.usage.cache_read.input_tokens"),
+                  cache_creation_input_tokens=attrs.get("gen_ai.usage.cache_creation.input_tokens"))
+    return cost_usd(price, usage)

@@ -15,11 +15,14 @@ import pytest
 from anthropic.resources.messages import Messages
 from opentelemetry.trace import SpanKind, StatusCode
 
-from tests.anthropic.conftest import attributes_of, sdk_has
+from tests.anthropic.conftest import attributes_of, cost_of, sdk_has
 from tests.cassette_support import Interaction, load_interactions, split_kwargs, vcr_for
 from tests.conftest import SHARED_CASSETTES
 
+pytestmark = pytest.mark.filterwarnings("ignore:The model .* is deprecated:DeprecationWarning")
+
 FOLDER = SHARED_CASSETTES / "anthropic-python-genai"
+OWN = Path(__file__).with_name("cassettes")
 _FINISH = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length", "tool_use": "tool_call",
            "refusal": "content_filter"}
 _HAS_PARSE = sdk_has(Messages, "parse")
@@ -148,6 +151,7 @@ def test_recorded_exchange(interaction: Interaction, telemetry: Any, tmp_path: P
     tokens = {p["attributes"]["gen_ai.token.type"]: p["sum"] for p in telemetry.metric_points(
         "gen_ai.client.token.usage")}
     assert tokens["input"] == attrs["gen_ai.usage.input_tokens"]
+    assert attrs["genai_otel.cost.usd"] == pytest.approx(cost_of("anthropic", expected["model"], attrs))
     if interaction.is_stream:
         assert attrs["genai_otel.stream.ending"] == "completed"
         assert attrs["genai_otel.stream.chunk_count"] == expected["chunks"]
@@ -162,3 +166,29 @@ def test_cassette_folder_is_read() -> None:
     assert len(INTERACTIONS) >= 60, "expected the recorded Messages exchanges to be found"
     assert any(i.is_stream for i in INTERACTIONS) and any(i.status >= 400 for i in INTERACTIONS)
     assert {_surface(i) for i in INTERACTIONS} >= {"create", "stream_helper"}
+
+
+@pytest.mark.parametrize("name", ["cache_write_1h", "cache_write_1h_stream"])
+def test_one_hour_cache_writes_are_priced_apart(name: str, telemetry: Any) -> None:
+    """Hand-written replies (the fake server has no 1-hour writes): 150 cache writes, 100 of them with a 1-hour TTL."""
+    import vcr
+
+    [interaction] = [i for i in load_interactions(OWN, "/v1/messages") if i.cassette.stem == name]
+    body = dict(interaction.request)
+    recorder = vcr.VCR(record_mode="none", match_on=["method", "uri"])
+    with recorder.use_cassette(str(OWN / f"{name}.yaml")):
+        client = anthropic.Anthropic(api_key="test_anthropic_api_key", base_url="https://api.anthropic.com",
+                                     max_retries=0)
+        if interaction.is_stream:
+            body.pop("stream")
+            with client.messages.stream(**body) as stream:
+                stream.until_done()
+        else:
+            client.messages.create(**body)
+        client.close()
+    attrs = attributes_of(telemetry.only_span())
+    assert (attrs["gen_ai.usage.input_tokens"], attrs["gen_ai.usage.cache_creation.input_tokens"],
+            attrs["gen_ai.usage.output_tokens"]) == (10 + 150, 150, 5)
+    assert attrs["genai_otel.usage.cache_creation_1h.input_tokens"] == 100
+    # claude-haiku-4-5, USD per million: input 1, 5-minute write 1.25, 1-hour write 2, output 5
+    assert attrs["genai_otel.cost.usd"] == pytest.approx((10 * 1.0 + 50 * 1.25 + 100 * 2.0 + 5 * 5.0) / 1e6)

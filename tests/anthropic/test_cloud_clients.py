@@ -18,7 +18,7 @@ import httpx2
 import pytest
 
 from genai_otel.testing.fake_llm import FakeLLMServer
-from tests.anthropic.conftest import TIMEOUT_S, USER, attributes_of, directives
+from tests.anthropic.conftest import TIMEOUT_S, USER, attributes_of, cost_of, directives
 
 BEDROCK_MODEL = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 VERTEX_MODEL = "claude-sonnet-4-5@20250929"
@@ -86,7 +86,7 @@ def vertex(request: pytest.FixtureRequest, server: FakeLLMServer) -> Iterator[tu
 
 def expected(provider: str, model: str, host: str, port: int, message: Any, stream: bool = False) -> dict[str, Any]:
     usage = message.usage
-    return {
+    attrs = {
         "gen_ai.operation.name": "chat", "gen_ai.provider.name": provider, "gen_ai.request.model": model,
         "server.address": host, "server.port": port, "gen_ai.request.stream": stream,
         "gen_ai.request.max_tokens": 100, "gen_ai.response.id": message.id,
@@ -97,6 +97,8 @@ def expected(provider: str, model: str, host: str, port: int, message: Any, stre
         "gen_ai.usage.cache_read.input_tokens": usage.cache_read_input_tokens,
         "gen_ai.usage.cache_creation.input_tokens": usage.cache_creation_input_tokens,
     }
+    attrs["genai_otel.cost.usd"] = cost_of(provider, message.model, attrs)  # Anthropic prices on either cloud
+    return attrs
 
 
 def _without_stream_fields(attrs: dict[str, Any]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from anthropic.resources.messages import Messages
 from opentelemetry.trace import SpanKind, StatusCode
 
 from genai_otel.testing.fake_llm import FakeLLMServer
-from tests.anthropic.conftest import MODEL, RESPONSE_MODEL, USER, attributes_of, directives, sdk_has
+from tests.anthropic.conftest import MODEL, RESPONSE_MODEL, USER, attributes_of, cost_of, directives, sdk_has
 
 WEATHER_TOOL = {
     "name": "get_weather",
@@ -49,14 +49,18 @@ def expected_span(server: FakeLLMServer, message: Any, *, stream: bool = False, 
         "gen_ai.usage.cache_creation.input_tokens": cache_creation,
     }
     attrs.update(extra)
+    attrs["genai_otel.cost.usd"] = cost_of("anthropic", RESPONSE_MODEL, attrs)
     return attrs
 
 
 def expected_events(server: FakeLLMServer, events: list[Any], **extra: Any) -> dict[str, Any]:
-    """``expected_span`` for raw stream events: ``message_start`` as sent, output tokens of the last ``message_delta``."""
+    """``expected_span`` for raw stream events: ``message_start`` as sent, output tokens of the last
+    ``message_delta``."""
     delta = next(e for e in reversed(events) if e.type == "message_delta")
-    return {**expected_span(server, events[0].message, stream=True, **extra),
-            "gen_ai.usage.output_tokens": delta.usage.output_tokens}
+    attrs = {**expected_span(server, events[0].message, stream=True, **extra),
+             "gen_ai.usage.output_tokens": delta.usage.output_tokens}
+    attrs["genai_otel.cost.usd"] = cost_of("anthropic", RESPONSE_MODEL, attrs)
+    return attrs
 
 
 def stream_fields(attrs: dict[str, Any], chunks: int) -> dict[str, Any]:
@@ -113,6 +117,8 @@ def test_cache_tokens_are_part_of_input_tokens(client: anthropic.Anthropic, serv
     assert attrs == expected_span(server, message, stream=stream)
     assert (attrs["gen_ai.usage.input_tokens"], attrs["gen_ai.usage.cache_read.input_tokens"],
             attrs["gen_ai.usage.cache_creation.input_tokens"]) == (55, 40, 7)
+    # claude-haiku-4-5, USD per million: input 1, cache read 0.10, 5-minute cache write 1.25, output 5
+    assert attrs["genai_otel.cost.usd"] == pytest.approx((8 * 1.0 + 40 * 0.1 + 7 * 1.25 + 5 * 5.0) / 1e6)
     [input_point] = [p for p in telemetry.metric_points("gen_ai.client.token.usage")
                      if p["attributes"]["gen_ai.token.type"] == "input"]
     assert input_point["sum"] == 55

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from genai_otel.genai.types import GenAIResponse, normalize_finish_reason
-from genai_otel.instrumentation.anthropic._usage import stream_usage_of
+from genai_otel.instrumentation.anthropic._usage import stream_usage_of, usage_extras
 
 __all__ = ["MessageStreamAccumulator"]
 
@@ -48,4 +48,5 @@ class MessageStreamAccumulator:
             model=self.model,
             finish_reasons=(normalize_finish_reason(reason),) if reason else (),
             usage=stream_usage_of(self.start_usage, self.delta_usage),
+            attributes=usage_extras(self.start_usage),  # message_delta carries no cache-write split
         )

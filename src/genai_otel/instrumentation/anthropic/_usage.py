@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from genai_otel.genai.types import Usage
+from genai_otel.genai import semconv as sc
+from genai_otel.genai.types import Attributes, Usage
 
-__all__ = ["stream_usage_of", "usage_of"]
+__all__ = ["stream_usage_of", "usage_extras", "usage_of"]
 
 
 def usage_of(usage: Any) -> Usage | None:
@@ -52,5 +53,13 @@ def _neutral(uncached: int | None, cache_read: int | None, cache_creation: int |
         output_tokens=output,
         cache_read_input_tokens=cache_read,
         cache_creation_input_tokens=cache_creation,
-        reasoning_output_tokens=getattr(output_details, "thinking_tokens", None) if output_details is not None else None,
+        reasoning_output_tokens=(getattr(output_details, "thinking_tokens", None)
+                                 if output_details is not None else None),
     )
+
+
+def usage_extras(usage: Any) -> Attributes:
+    """Response attributes beyond the neutral usage: the 1-hour cache writes, which are priced apart."""
+    split = getattr(usage, "cache_creation", None) if usage is not None else None
+    one_hour = getattr(split, "ephemeral_1h_input_tokens", None) if split is not None else None
+    return {sc.EXTRA_USAGE_CACHE_CREATION_1H: one_hour} if one_hour else {}

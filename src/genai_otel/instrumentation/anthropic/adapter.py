@@ -16,7 +16,7 @@ from genai_otel.instrumentation._base import PatchTarget, ResultKind
 from genai_otel.instrumentation._stainless import SdkShapes, server_of
 from genai_otel.instrumentation.anthropic._accumulator import MessageStreamAccumulator
 from genai_otel.instrumentation.anthropic._stream_helper import defer_request
-from genai_otel.instrumentation.anthropic._usage import usage_of
+from genai_otel.instrumentation.anthropic._usage import usage_extras, usage_of
 
 __all__ = ["AnthropicAdapter", "MessagesSurface", "provider_of"]
 
@@ -100,11 +100,13 @@ class MessagesSurface:
 
     def response(self, result: Any, request: GenAIRequest) -> GenAIResponse:
         reason = getattr(result, "stop_reason", None)
+        usage = getattr(result, "usage", None)
         return GenAIResponse(
             response_id=getattr(result, "id", None),
             model=getattr(result, "model", None),
             finish_reasons=(normalize_finish_reason(reason),) if reason else (),
-            usage=usage_of(getattr(result, "usage", None)),
+            usage=usage_of(usage),
+            attributes=usage_extras(usage),
         )
 
     def accumulator(self, request: GenAIRequest) -> MessageStreamAccumulator:
