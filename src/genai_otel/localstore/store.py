@@ -144,7 +144,7 @@ class Retention:
 
 
 def _format_age(seconds: float) -> str:
-    for unit, size in sorted(_AGE_UNITS.items(), key=lambda item: -item[1]):
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size and seconds % size == 0:
             return f"{int(seconds // size)}{unit}"
     return f"{seconds:g}s"
