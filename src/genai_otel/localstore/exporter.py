@@ -26,10 +26,11 @@ from genai_otel.localstore.store import Retention, Store, read_retention, store_
 
 __all__ = ["COST_USD", "LocalStoreSpanExporter", "PROMPT_HASH", "is_genai_span", "span_to_row"]
 
-COST_USD: Final = "genai_otel.cost.usd"
+COST_USD: Final = semconv.EXTRA_COST_USD
 """Cost of the call in US dollars (set by the cost engine; absent when the price is unknown)."""
-COST_UNKNOWN: Final = "genai_otel.cost.unknown"
+COST_UNKNOWN: Final = semconv.EXTRA_COST_UNKNOWN
 PROMPT_HASH: Final = "genai_otel.prompt.hash"
+"""The prompt's hash (a later issue emits it; until then the column stays NULL)."""
 _SERVICE_NAME: Final = "service.name"
 _LEGACY_PROVIDER: Final = "gen_ai.system"
 
