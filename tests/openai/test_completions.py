@@ -48,7 +48,8 @@ def test_create_records_request_and_response(client: openai.OpenAI, telemetry: A
     assert attrs["gen_ai.response.finish_reasons"] == ("stop", "stop")
     assert (attrs["gen_ai.usage.input_tokens"], attrs["gen_ai.usage.output_tokens"]) == (3, 10)
     assert span.status.status_code is StatusCode.UNSET
-    tokens = {p["attributes"]["gen_ai.token.type"]: p["sum"] for p in telemetry.metric_points("gen_ai.client.token.usage")}
+    points = telemetry.metric_points("gen_ai.client.token.usage")
+    tokens = {p["attributes"]["gen_ai.token.type"]: p["sum"] for p in points}
     assert tokens == {"input": 3, "output": 10}
     [duration] = telemetry.metric_points("gen_ai.client.operation.duration")
     assert duration["attributes"]["gen_ai.operation.name"] == "text_completion"

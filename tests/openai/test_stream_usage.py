@@ -9,6 +9,7 @@ and creation times, which the fake server numbers per request, are left out of t
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import openai
@@ -70,7 +71,8 @@ def test_chat_stream_is_unchanged_for_the_caller_while_the_span_gains_tokens(
     assert attrs["genai_otel.stream.chunk_count"] == 6
     assert attrs["genai_otel.stream.ending"] == "completed"
     assert attrs["gen_ai.response.finish_reasons"] == ("stop",)
-    tokens = {p["attributes"]["gen_ai.token.type"]: p["sum"] for p in telemetry.metric_points("gen_ai.client.token.usage")}
+    points = telemetry.metric_points("gen_ai.client.token.usage")
+    tokens = {p["attributes"]["gen_ai.token.type"]: p["sum"] for p in points}
     assert tokens == {"input": 8, "output": 4}
 
 
@@ -265,3 +267,43 @@ def test_stream_options_in_extra_body_are_the_callers(client: openai.OpenAI, tel
     _chat_stream(client, extra_body={"stream_options": {"include_obfuscation": False}})
     assert _last_body(fake_llm)["stream_options"] == {"include_obfuscation": False}
     assert _usage_of(telemetry.only_span()) == (None, None)
+
+
+def test_auto_adds_usage_for_api_openai_com_on_recorded_traffic(telemetry: Any, tmp_path: Path,
+                                                               usage_mode: Any) -> None:
+    """A real recorded stream (its request asked for usage): the caller who did not ask never sees the usage chunk."""
+    import json
+
+    import vcr
+    import yaml
+
+    from tests.conftest import SHARED_CASSETTES
+
+    usage_mode("auto")
+    source = SHARED_CASSETTES / "openai-python-genai" / "test_chat_completion_streaming.yaml"
+    if not source.exists():
+        pytest.skip(f"recorded cassettes not found at {SHARED_CASSETTES}")
+    recorded = [json.loads(line[5:]) for line in
+                yaml.safe_load(source.read_text())["interactions"][0]["response"]["body"]["string"].splitlines()
+                if line.startswith("data:") and line[5:].strip() != "[DONE]"]
+    assert recorded[-1]["choices"] == [] and recorded[-1]["usage"]
+    sent: list[Any] = []
+
+    def spy(live: Any, stored: Any) -> bool:
+        sent.append(json.loads(live.body))
+        return True
+
+    player = vcr.VCR(record_mode="none", match_on=["method", "uri", "spy"], decode_compressed_response=True)
+    player.register_matcher("spy", spy)
+    with player.use_cassette(str(source), allow_playback_repeats=True), openai.OpenAI(
+            api_key="k", base_url="https://api.openai.com/v1", max_retries=0) as client:
+        chunks = list(client.chat.completions.create(model="gpt-4", stream=True,
+                                                     messages=[{"role": "user", "content": "Say this is a test"}]))
+    assert sent[-1]["stream_options"] == {"include_usage": True} and "extra_body" not in sent[-1]
+    assert len(chunks) == len(recorded) - 1
+    assert all(chunk.choices and "usage" not in chunk.model_fields_set for chunk in chunks)
+    attrs = dict(telemetry.only_span().attributes)
+    usage = recorded[-1]["usage"]
+    assert (attrs["gen_ai.usage.input_tokens"], attrs["gen_ai.usage.output_tokens"]) == (
+        usage["prompt_tokens"], usage["completion_tokens"])
+    assert attrs["genai_otel.stream.chunk_count"] == len(chunks)
