@@ -85,7 +85,8 @@ def test_client_class_comes_before_hosts_and_user_hosts_before_both() -> None:
 
 
 def test_env_var_adds_hosts_and_warns_once_about_bad_pairs(caplog: pytest.LogCaptureFixture) -> None:
-    value = "llm.example.com=together_ai, *.corp.example = ibm.watsonx.ai,broken,=groq,host=,Bad Host=x,api.groq.com=acme"
+    value = ("llm.example.com=together_ai, *.corp.example = ibm.watsonx.ai,broken,=groq,host=,Bad Host=x,"
+             "api.groq.com=acme")
     with caplog.at_level("WARNING", logger="genai_otel"):
         table = providers.load_table(environ={"GENAI_OTEL_PROVIDER_HOSTS": value})
     [record] = caplog.records

@@ -25,10 +25,9 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
-from collections.abc import Callable
 
 from genai_otel.genai.stream import HIDE_CHUNK, Accumulator
 from genai_otel.genai.types import GenAIRequest, GenAIResponse
