@@ -29,7 +29,14 @@ class _DropExporter(SpanExporter):
         return SpanExportResult.SUCCESS
 
 
-def providers() -> tuple[TracerProvider, MeterProvider]:
+def providers(kind: str = "sdk") -> tuple[Any, Any]:
+    """``sdk``: real SDK providers (what an app pays in total); ``noop``: the API's no-op providers (what genai-otel's
+    own code costs, without the SDK's span and histogram work)."""
+    if kind == "noop":
+        from opentelemetry.metrics import NoOpMeterProvider
+        from opentelemetry.trace import NoOpTracerProvider
+
+        return NoOpTracerProvider(), NoOpMeterProvider()
     tracer_provider = TracerProvider()
     tracer_provider.add_span_processor(BatchSpanProcessor(_DropExporter()))
     return tracer_provider, MeterProvider(metric_readers=[InMemoryMetricReader()])
