@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from genai_otel import distro
 from genai_otel.testing.fake_llm import FakeLLMServer
 from genai_otel.testing.otlp_receiver import OTLPReceiver
-from tests.localstore._support import CHAT_APP, NOTICE, clean_env, run_instrumented, stored_rows
+from tests.localstore._support import CHAT_APP, INSTRUMENT, NOTICE, clean_env, stored_rows
 
 CHAT_APP_OUTPUT = [
     "plain: word0 word1 word2 word3 word4", "streamed: word0 word1 word2 word3 word4", "tool call: get_weather",
@@ -35,19 +39,49 @@ print(json.dumps({{
 """
 
 
-def _run(home: Path, fake_llm: FakeLLMServer, **env: str) -> tuple[list[str], dict[str, list[object]], str]:
-    result = run_instrumented(["-c", APP_THEN_PIPELINE], clean_env(
-        HOME=str(home), OPENAI_BASE_URL=fake_llm.openai_base_url, OPENAI_API_KEY="sk-fake",
-        OTEL_BSP_SCHEDULE_DELAY="50", OTEL_METRIC_EXPORT_INTERVAL="200", **env))
-    assert result.returncode == 0, result.stderr
-    *app_lines, pipeline = result.stdout.splitlines()
-    return app_lines, json.loads(pipeline), result.stderr
+class Scenario:
+    """One run of the example app under ``opentelemetry-instrument``, started at once with the others."""
+
+    def __init__(self, home: Path, fake_llm: FakeLLMServer, **env: str) -> None:
+        home.mkdir(parents=True)
+        self.home = home
+        self._process = subprocess.Popen(
+            [str(INSTRUMENT), sys.executable, "-c", APP_THEN_PIPELINE], stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, env=clean_env(
+                HOME=str(home), OPENAI_BASE_URL=fake_llm.openai_base_url, OPENAI_API_KEY="sk-fake",
+                OTEL_BSP_SCHEDULE_DELAY="50", OTEL_METRIC_EXPORT_INTERVAL="200", **env))
+
+    def result(self) -> tuple[list[str], dict[str, list[object]], str]:
+        """The app's own output, the SDK pipeline it printed, its stderr."""
+        out, err = self._process.communicate(timeout=90)
+        assert self._process.returncode == 0, err
+        *app_lines, pipeline = out.splitlines()
+        return app_lines, json.loads(pipeline), err
 
 
-def test_nothing_configured_means_the_local_store(tmp_path: Path, fake_llm: FakeLLMServer) -> None:
-    app_output, pipeline, stderr = _run(tmp_path, fake_llm)
+@pytest.fixture(scope="module")
+def scenarios(tmp_path_factory: pytest.TempPathFactory, fake_llm: FakeLLMServer) -> Iterator[dict[str, Any]]:
+    base = tmp_path_factory.mktemp("wiring")
+    with OTLPReceiver() as receiver:
+        runs = {
+            "nothing": Scenario(base / "nothing", fake_llm),
+            "endpoint": Scenario(base / "endpoint", fake_llm, OTEL_EXPORTER_OTLP_ENDPOINT=receiver.grpc_endpoint,
+                                 OTEL_SERVICE_NAME="endpoint"),
+            "listed": Scenario(base / "listed", fake_llm, OTEL_TRACES_EXPORTER="otlp,genai_otel_local",
+                               OTEL_EXPORTER_OTLP_ENDPOINT=receiver.grpc_endpoint, OTEL_METRICS_EXPORTER="none",
+                               OTEL_SERVICE_NAME="listed",
+                               GENAI_OTEL_LOCAL_STORE_PATH=str(base / "listed" / "listed.sqlite3")),
+        }  # fmt: skip
+        results = {name: run.result() for name, run in runs.items()}
+        spans = receiver.wait_for_spans(lambda s: s.scope_name == "genai_otel", count=10, timeout=20)
+        receiver.wait_for_metrics("gen_ai.client.operation.duration", timeout=20)
+        yield {"base": base, "results": results, "spans": spans}
+
+
+def test_nothing_configured_means_the_local_store(scenarios: dict[str, Any]) -> None:
+    app_output, pipeline, stderr = scenarios["results"]["nothing"]
     assert app_output == CHAT_APP_OUTPUT
-    store = tmp_path / ".local" / "share" / "genai-otel" / "calls.sqlite3"  # the documented default
+    store = scenarios["base"] / "nothing" / ".local" / "share" / "genai-otel" / "calls.sqlite3"  # the default
     assert pipeline == {"processors": [["BatchSpanProcessor", "LocalStoreSpanExporter"]], "metric_readers": []}
     assert stderr.count(NOTICE) == 1
     assert stderr.strip() == (
@@ -57,35 +91,31 @@ def test_nothing_configured_means_the_local_store(tmp_path: Path, fake_llm: Fake
     rows = stored_rows(store)
     assert [row["span_name"] for row in rows] == SPAN_NAMES
     assert [row["status"] for row in rows] == ["UNSET", "UNSET", "UNSET", "ERROR", "UNSET"]
+    assert {span.resource["service.name"] for span in scenarios["spans"]} == {"endpoint", "listed"}  # none from it
 
 
-def test_an_endpoint_means_standard_opentelemetry(tmp_path: Path, fake_llm: FakeLLMServer) -> None:
-    with OTLPReceiver() as receiver:
-        app_output, pipeline, stderr = _run(tmp_path, fake_llm, OTEL_EXPORTER_OTLP_ENDPOINT=receiver.grpc_endpoint,
-                                            OTEL_EXPORTER_OTLP_INSECURE="true")
-        spans = receiver.wait_for_spans(lambda s: s.scope_name == "genai_otel", count=5, timeout=20)
-        receiver.wait_for_metrics("gen_ai.client.operation.duration", timeout=20)
+def test_an_endpoint_means_standard_opentelemetry(scenarios: dict[str, Any]) -> None:
+    app_output, pipeline, stderr = scenarios["results"]["endpoint"]
+    spans = [span for span in scenarios["spans"] if span.resource["service.name"] == "endpoint"]
     assert app_output == CHAT_APP_OUTPUT
     assert sorted(span.name for span in spans) == sorted(SPAN_NAMES)
     assert pipeline == {"processors": [["BatchSpanProcessor", "OTLPSpanExporter"]],
                         "metric_readers": ["PeriodicExportingMetricReader"]}
     assert NOTICE not in stderr
-    assert not (tmp_path / ".local").exists()
+    assert not (scenarios["base"] / "endpoint" / ".local").exists()
 
 
-def test_the_store_is_used_where_listed(tmp_path: Path, fake_llm: FakeLLMServer) -> None:
-    store = tmp_path / "listed.sqlite3"
-    with OTLPReceiver() as receiver:
-        _, pipeline, stderr = _run(tmp_path, fake_llm, OTEL_TRACES_EXPORTER="otlp,genai_otel_local",
-                                   OTEL_EXPORTER_OTLP_ENDPOINT=receiver.grpc_endpoint, OTEL_METRICS_EXPORTER="none",
-                                   GENAI_OTEL_LOCAL_STORE_PATH=str(store))
-        spans = receiver.wait_for_spans(lambda s: s.scope_name == "genai_otel", count=5, timeout=20)
+def test_the_store_is_used_where_listed(scenarios: dict[str, Any]) -> None:
+    _, pipeline, stderr = scenarios["results"]["listed"]
+    spans = [span for span in scenarios["spans"] if span.resource["service.name"] == "listed"]
     assert pipeline["processors"] == [["BatchSpanProcessor", "OTLPSpanExporter"],
                                       ["BatchSpanProcessor", "LocalStoreSpanExporter"]]
     assert NOTICE not in stderr
-    rows = stored_rows(store)
+    rows = stored_rows(scenarios["base"] / "listed" / "listed.sqlite3")
+    assert len(rows) == 5
     assert sorted((row["trace_id"], row["span_id"]) for row in rows) == sorted(
         (span.trace_id, span.span_id) for span in spans)
+    assert not (scenarios["base"] / "listed" / ".local").exists()
 
 
 # --- the distro's decision, in process ----------------------------------------------------------------------------
