@@ -65,6 +65,15 @@ def test_request_tier_when_the_response_reports_none(telemetry: Any) -> None:
     assert from_response == usd(12.0e-6)  # default: 8 x 0.25 + 5 x 2.00
 
 
+def test_a_reported_batch_tier_gets_the_batch_discount(telemetry: Any) -> None:
+    # No live call is a batch call today (batch results come back as files), but a response that says it was
+    # processed as a batch is priced so: gpt-4o-mini, batch_discount 0.5.
+    _call(_recorder(), "openai", "gpt-4o-mini", Usage(input_tokens=1008, output_tokens=5, cache_read_input_tokens=1000),
+          response_attributes={"openai.response.service_tier": "batch"})
+    # (8 x 0.15 + 1000 x 0.075 + 5 x 0.60) x 0.5 = (1.2 + 75 + 3.0) x 0.5 = 39.6 µ$
+    assert dict(telemetry.only_span().attributes)[COST] == usd(39.6e-6)
+
+
 def test_usage_without_token_counts_is_not_priced(telemetry: Any) -> None:
     _call(_recorder(), "openai", "gpt-4o-mini", Usage())
     attrs = dict(telemetry.only_span().attributes)

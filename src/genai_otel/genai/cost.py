@@ -54,7 +54,7 @@ from genai_otel._settings import warn_once
 from genai_otel.environment_variables import GENAI_OTEL_BUDGET_USD, GENAI_OTEL_BUDGET_WINDOW
 from genai_otel.genai import semconv as sc
 from genai_otel.genai._safety import internal_error
-from genai_otel.genai.pricing import ModelPrice, PriceTable, cost_usd, default_price_table
+from genai_otel.genai.pricing import ModelPrice, PriceTable, cost_usd, default_price_table, normalize_service_tier
 from genai_otel.genai.types import Attributes, GenAIRequest, GenAIResponse, Usage
 from genai_otel.version import __version__
 
@@ -125,9 +125,10 @@ class CostRecorder:
             _warn_unpriced(provider, model)
             return {sc.EXTRA_COST_UNKNOWN: True}
         extras = response.attributes
-        tier = extras.get(_RESPONSE_TIER) or request.attributes.get(_REQUEST_TIER)
-        if not isinstance(tier, str):
-            tier = None
+        reported = extras.get(_RESPONSE_TIER) or request.attributes.get(_REQUEST_TIER)
+        tier = None
+        if isinstance(reported, str):
+            tier = _tiers[reported] if reported in _tiers else _tier(reported)
         usd = cost_usd(price, usage, service_tier=tier)
         one_hour = extras.get(_ONE_HOUR_WRITES)
         if one_hour and isinstance(one_hour, int) and usage.cache_creation_input_tokens:
@@ -137,6 +138,17 @@ class CostRecorder:
         if alarm is not None:
             alarm.add(usd, span)
         return {sc.EXTRA_COST_USD: usd}
+
+
+_tiers: dict[str, str | None] = {}
+
+
+def _tier(reported: str) -> str | None:
+    """The price-table tier for a reported service tier (``None``: standard prices), remembered per value."""
+    tier = normalize_service_tier(reported)
+    if len(_tiers) < 64:
+        _tiers[reported] = tier
+    return tier
 
 
 def _with_one_hour_writes(price: ModelPrice, usage: Usage, tier: str | None, usd_5m: float, one_hour: int) -> float:
