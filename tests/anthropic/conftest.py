@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import anthropic
+import anthropic._base_client
 import pytest
 
 from genai_otel.genai.pricing import cost_usd, default_price_table
@@ -32,6 +33,8 @@ USER = [{"role": "user", "content": "Say this is a test"}]
 TIMEOUT_S = 10.0
 
 SDK_VERSION = tuple(int(part) for part in anthropic.__version__.split(".")[:2])
+HTTPX: Any = getattr(anthropic._base_client, "httpx2", None) or anthropic._base_client.httpx  # type: ignore[attr-defined]
+"""The HTTP library this SDK is built on: ``httpx2`` (anthropic >= 1.0) or ``httpx``."""
 
 
 def sdk_has(obj: Any, *path: str) -> bool:

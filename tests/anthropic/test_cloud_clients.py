@@ -14,11 +14,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import anthropic
-import httpx2
 import pytest
 
 from genai_otel.testing.fake_llm import FakeLLMServer
-from tests.anthropic.conftest import TIMEOUT_S, USER, attributes_of, cost_of, directives
+from tests.anthropic.conftest import HTTPX, TIMEOUT_S, USER, attributes_of, cost_of, directives
 
 BEDROCK_MODEL = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 VERTEX_MODEL = "claude-sonnet-4-5@20250929"
@@ -28,24 +27,24 @@ VERTEX_HOST = "us-east5-aiplatform.googleapis.com"
 _NO_BOTOCORE = importlib.util.find_spec("botocore") is None
 
 
-class _ToFakeServer(httpx2.HTTPTransport):
+class _ToFakeServer(HTTPX.HTTPTransport):
     """Sends every request to the fake server, whatever host the client aimed at."""
 
     def __init__(self, port: int) -> None:
         super().__init__()
         self._port = port
 
-    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+    def handle_request(self, request: HTTPX.Request) -> HTTPX.Response:
         request.url = request.url.copy_with(scheme="http", host="127.0.0.1", port=self._port)
         return super().handle_request(request)
 
 
-class _AsyncToFakeServer(httpx2.AsyncHTTPTransport):
+class _AsyncToFakeServer(HTTPX.AsyncHTTPTransport):
     def __init__(self, port: int) -> None:
         super().__init__()
         self._port = port
 
-    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+    async def handle_async_request(self, request: HTTPX.Request) -> HTTPX.Response:
         request.url = request.url.copy_with(scheme="http", host="127.0.0.1", port=self._port)
         return await super().handle_async_request(request)
 
@@ -53,7 +52,7 @@ class _AsyncToFakeServer(httpx2.AsyncHTTPTransport):
 def _bedrock(server: FakeLLMServer, real_host: bool) -> anthropic.AnthropicBedrock:
     if real_host:
         return anthropic.AnthropicBedrock(api_key="fake-bedrock-key", aws_region="us-east-1", max_retries=0,
-                                          timeout=TIMEOUT_S, http_client=httpx2.Client(
+                                          timeout=TIMEOUT_S, http_client=HTTPX.Client(
                                               transport=_ToFakeServer(server.port)))
     return anthropic.AnthropicBedrock(api_key="fake-bedrock-key", aws_region="us-east-1", max_retries=0,
                                       timeout=TIMEOUT_S, base_url=server.bedrock_base_url)
@@ -62,7 +61,7 @@ def _bedrock(server: FakeLLMServer, real_host: bool) -> anthropic.AnthropicBedro
 def _vertex(server: FakeLLMServer, real_host: bool) -> anthropic.AnthropicVertex:
     if real_host:
         return anthropic.AnthropicVertex(region="us-east5", project_id="proj", access_token="fake", max_retries=0,
-                                         timeout=TIMEOUT_S, http_client=httpx2.Client(
+                                         timeout=TIMEOUT_S, http_client=HTTPX.Client(
                                              transport=_ToFakeServer(server.port)))
     return anthropic.AnthropicVertex(region="us-east5", project_id="proj", access_token="fake", max_retries=0,
                                      timeout=TIMEOUT_S, base_url=server.vertex_base_url)
@@ -143,7 +142,7 @@ def test_bedrock_stream(server: FakeLLMServer, bedrock: Any, telemetry: Any) -> 
 
 async def test_bedrock_async(server: FakeLLMServer, telemetry: Any) -> None:
     client = anthropic.AsyncAnthropicBedrock(api_key="fake-bedrock-key", aws_region="us-east-1", max_retries=0,
-                                             http_client=httpx2.AsyncClient(transport=_AsyncToFakeServer(server.port)))
+                                             http_client=HTTPX.AsyncClient(transport=_AsyncToFakeServer(server.port)))
     message = await client.messages.create(model=BEDROCK_MODEL, max_tokens=100, messages=USER)
     assert attributes_of(telemetry.only_span()) == expected("aws.bedrock", BEDROCK_MODEL, BEDROCK_HOST, 443, message)
     await client.close()
@@ -171,7 +170,7 @@ def test_vertex_stream(server: FakeLLMServer, vertex: Any, telemetry: Any) -> No
 async def test_vertex_async_stream_true(server: FakeLLMServer, telemetry: Any) -> None:
     client = anthropic.AsyncAnthropicVertex(region="us-east5", project_id="proj", access_token="fake",
                                             max_retries=0,
-                                            http_client=httpx2.AsyncClient(transport=_AsyncToFakeServer(server.port)))
+                                            http_client=HTTPX.AsyncClient(transport=_AsyncToFakeServer(server.port)))
     stream = await client.messages.create(model=VERTEX_MODEL, max_tokens=100, messages=USER, stream=True)
     events = [event async for event in stream]
     attrs = _without_stream_fields(attributes_of(telemetry.only_span()))

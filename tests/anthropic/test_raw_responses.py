@@ -3,12 +3,19 @@ carries what the body says."""
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import anthropic
 from opentelemetry.trace import StatusCode
 
 from tests.anthropic.conftest import MODEL, USER, attributes_of, directives
+
+
+async def parse(raw: Any) -> Any:
+    """``raw.parse()``: a coroutine on ``AsyncAPIResponse`` (anthropic >= 1.0), a value on 0.x's legacy response."""
+    value = raw.parse()
+    return await value if inspect.isawaitable(value) else value
 
 
 def test_raw_response(client: anthropic.Anthropic, telemetry: Any) -> None:
@@ -28,9 +35,9 @@ def test_raw_response(client: anthropic.Anthropic, telemetry: Any) -> None:
 async def test_raw_response_async(aclient: anthropic.AsyncAnthropic, telemetry: Any) -> None:
     raw = await aclient.messages.with_raw_response.create(model=MODEL, max_tokens=100, messages=USER)
     attrs = attributes_of(telemetry.only_span())
-    message = await raw.parse()
+    message = await parse(raw)
     assert type(message) is anthropic.types.Message
-    assert await raw.parse() is message
+    assert await parse(raw) is message
     assert (attrs["gen_ai.response.id"], attrs["gen_ai.usage.output_tokens"]) == (message.id, 5)
 
 
@@ -48,7 +55,7 @@ def test_raw_response_of_a_stream(client: anthropic.Anthropic, telemetry: Any) -
 
 async def test_raw_response_of_a_stream_async(aclient: anthropic.AsyncAnthropic, telemetry: Any) -> None:
     raw = await aclient.messages.with_raw_response.create(model=MODEL, max_tokens=100, messages=USER, stream=True)
-    stream = await raw.parse()
+    stream = await parse(raw)
     assert isinstance(stream, anthropic.AsyncStream)
     events = [event async for event in stream]
     attrs = attributes_of(telemetry.only_span())

@@ -7,7 +7,6 @@ import logging
 from typing import Any
 
 import anthropic
-import httpx2
 import pytest
 import wrapt
 from anthropic.resources.messages import AsyncMessages, Messages
@@ -17,7 +16,7 @@ from genai_otel.genai import _safety
 from genai_otel.instrumentation.anthropic import AnthropicInstrumentor
 from genai_otel.instrumentation.anthropic.adapter import MessagesSurface
 from genai_otel.testing.fake_llm import FakeLLMServer
-from tests.anthropic.conftest import MODEL, USER, attributes_of, directives
+from tests.anthropic.conftest import HTTPX, MODEL, USER, attributes_of, directives
 from tests.conftest import FAKE_ANTHROPIC_KEY, METER_PROVIDER, TRACER_PROVIDER
 
 
@@ -34,7 +33,7 @@ def _stop_hook(boom: Stop) -> Any:
 
 def test_caller_exception_is_the_same_object(server: FakeLLMServer, telemetry: Any) -> None:
     boom = Stop("from the application")
-    http_client = httpx2.Client(event_hooks={"request": [_stop_hook(boom)]})
+    http_client = HTTPX.Client(event_hooks={"request": [_stop_hook(boom)]})
     client = anthropic.Anthropic(api_key=FAKE_ANTHROPIC_KEY, base_url=server.anthropic_base_url, max_retries=0,
                                  http_client=http_client)
     with pytest.raises(Stop) as raised:
@@ -52,7 +51,7 @@ async def test_caller_exception_is_the_same_object_async(server: FakeLLMServer, 
     async def hook(_request: Any) -> None:
         raise boom
 
-    http_client = httpx2.AsyncClient(event_hooks={"request": [hook]})
+    http_client = HTTPX.AsyncClient(event_hooks={"request": [hook]})
     client = anthropic.AsyncAnthropic(api_key=FAKE_ANTHROPIC_KEY, base_url=server.anthropic_base_url,
                                       max_retries=0, http_client=http_client)
     with pytest.raises(Stop) as raised:
@@ -155,8 +154,19 @@ async def test_concurrent_tasks_nest_under_their_own_parents(aclient: anthropic.
 
 
 def _originals() -> dict[str, Any]:
-    return {f"{cls.__name__}.{name}": cls.__dict__[name] for cls in (Messages, AsyncMessages)
-            for name in ("create", "stream", "parse") if name in cls.__dict__}
+    """Every SDK attribute the instrumentation may patch, as it is now."""
+    import anthropic._base_client
+    import anthropic._streaming
+
+    found = {f"{cls.__name__}.{name}": cls.__dict__[name] for cls in (Messages, AsyncMessages)
+             for name in ("create", "stream", "parse") if name in cls.__dict__}
+    if hasattr(anthropic._base_client, "start_api_call_span"):  # the SDK's own spans (anthropic >= 1.14)
+        found["start_api_call_span"] = anthropic._base_client.start_api_call_span
+    for meta in ("_SyncStreamMeta", "_AsyncStreamMeta"):  # anthropic 0.x
+        metaclass = getattr(anthropic._streaming, meta, None)
+        if metaclass is not None:
+            found[f"{meta}.__instancecheck__"] = vars(metaclass)["__instancecheck__"]
+    return found
 
 
 def test_uninstrument_restores_the_sdk_exactly(client: anthropic.Anthropic, telemetry: Any) -> None:

@@ -17,10 +17,9 @@ import anthropic
 import anthropic._base_client
 import pytest
 
-pytestmark = pytest.mark.skipif(
-    not hasattr(anthropic._base_client, "start_api_call_span"),
-    reason=f"anthropic {anthropic.__version__} emits no spans of its own (added in 1.14)",
-)
+_SDK_TRACES = hasattr(anthropic._base_client, "start_api_call_span")
+sdk_traces = pytest.mark.skipif(not _SDK_TRACES, reason=f"anthropic {anthropic.__version__} emits no spans of "
+                                                        "its own (added in 1.14)")
 
 _APP = Path(__file__).with_name("sdk_spans_app.py")
 _ROOT = Path(__file__).resolve().parents[2]
@@ -35,13 +34,16 @@ def run_app(mode: str, **env: str) -> dict[str, Any]:
     done = subprocess.run([sys.executable, str(_APP), mode], capture_output=True, text=True, env=environment,
                           timeout=120, check=False)
     assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    result["stderr"] = done.stderr
+    return result
 
 
 def by_scope(spans: list[dict[str, Any]], scope: str) -> list[dict[str, Any]]:
     return [span for span in spans if span["scope"] == scope]
 
 
+@sdk_traces
 def test_without_genai_otel_the_sdk_emits_its_own_spans() -> None:
     """The control: this setup really does make the SDK trace."""
     result = run_app("plain")
@@ -49,6 +51,7 @@ def test_without_genai_otel_the_sdk_emits_its_own_spans() -> None:
     assert [span["name"] for span in sdk].count("anthropic.messages.create") == _CALLS
 
 
+@sdk_traces
 def test_default_one_span_per_call_ours() -> None:
     result = run_app("instrumented")
     spans = result["spans"]
@@ -64,6 +67,7 @@ def test_default_one_span_per_call_ours() -> None:
     assert result["durations"] == [_CALLS]
 
 
+@sdk_traces
 def test_native_spans_on_request() -> None:
     result = run_app("instrumented", GENAI_OTEL_ANTHROPIC_NATIVE_SPANS="true")
     spans = result["spans"]
@@ -76,12 +80,14 @@ def test_native_spans_on_request() -> None:
     assert result["durations"] == [_CALLS]  # genai-otel still records the GenAI metrics
 
 
+@sdk_traces
 def test_sdk_switch_off_leaves_ours() -> None:
     result = run_app("instrumented", ANTHROPIC_OPEN_TELEMETRY="false")
     assert [span["name"] for span in by_scope(result["spans"], "genai_otel")] == ["chat claude-haiku-4-5"] * _CALLS
     assert by_scope(result["spans"], _SDK_SCOPE) == []
 
 
+@sdk_traces
 def test_without_a_global_provider() -> None:
     """The SDK's tracer then records nothing and only carries the current span context, if there is one: ours
     under a caller's span (as it would carry the caller's without us), none for a call made outside any span."""
@@ -94,3 +100,11 @@ def test_without_a_global_provider() -> None:
     parents = [header.split("-")[2] if header else None for header in result["traceparents"]]
     assert parents == [span["span_id"] for span in ours[:_CALLS]] + [caller["span_id"], None]
     assert ours[-1]["parent_id"] is None
+
+
+@pytest.mark.skipif(_SDK_TRACES, reason="this SDK has spans of its own")
+def test_native_spans_requested_from_an_sdk_without_them_keeps_ours() -> None:
+    result = run_app("instrumented", GENAI_OTEL_ANTHROPIC_NATIVE_SPANS="true")
+    ours = by_scope(result["spans"], "genai_otel")
+    assert [span["name"] for span in ours] == ["chat claude-haiku-4-5"] * _CALLS
+    assert "GENAI_OTEL_ANTHROPIC_NATIVE_SPANS=true, but this anthropic SDK has no spans of its own" in result["stderr"]

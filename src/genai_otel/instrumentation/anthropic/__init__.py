@@ -49,6 +49,7 @@ from typing import Any
 from genai_otel._settings import read_bool
 from genai_otel.instrumentation._base import Adapter, GenAIInstrumentor
 from genai_otel.instrumentation.anthropic._sdk_spans import NATIVE_SPANS_ENV, SdkSpans
+from genai_otel.instrumentation.anthropic._stream_types import StreamTypes
 from genai_otel.instrumentation.anthropic.adapter import AnthropicAdapter
 from genai_otel.instrumentation.anthropic.package import _instruments
 
@@ -71,12 +72,13 @@ class AnthropicInstrumentor(GenAIInstrumentor):
         if sdk_spans.native:
             kwargs["tracer_provider"] = sdk_spans.tracer_provider(kwargs.get("tracer_provider"))
         super()._instrument(**kwargs)
+        stream_types = StreamTypes()
         sdk_spans.install()
-        self._sdk_spans: SdkSpans | None = sdk_spans
+        stream_types.install()
+        self._sdk_patches: tuple[SdkSpans, StreamTypes] | None = (sdk_spans, stream_types)
 
     def _uninstrument(self, **kwargs: Any) -> None:
         super()._uninstrument(**kwargs)
-        sdk_spans = getattr(self, "_sdk_spans", None)
-        if sdk_spans is not None:
-            sdk_spans.uninstall()
-            self._sdk_spans = None
+        for patch in getattr(self, "_sdk_patches", None) or ():
+            patch.uninstall()
+        self._sdk_patches = None
