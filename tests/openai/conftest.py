@@ -29,6 +29,28 @@ async def aclient(fake_llm: FakeLLMServer) -> Any:
     await sdk_client.close()
 
 
+def _broken_stream_errors() -> tuple[type[BaseException], ...]:
+    """What the SDK raises when the server drops a stream mid-way: openai 3.x wraps the transport error in
+    ``APIConnectionError``; openai 2.x lets httpx's ``RemoteProtocolError`` through."""
+    errors: list[type[BaseException]] = [openai.APIConnectionError]
+    for transport in ("httpx", "httpx2"):
+        try:
+            errors.append(__import__(transport).RemoteProtocolError)
+        except (ImportError, AttributeError):
+            pass
+    return tuple(errors)
+
+
+BROKEN_STREAM_ERRORS = _broken_stream_errors()
+
+
+def public_error_type(error: BaseException) -> str:
+    """``error.type`` as the conventions want it: the public package path of the exception's class."""
+    cls = type(error)
+    top = cls.__module__.partition(".")[0]
+    return f"{top}.{cls.__name__}"
+
+
 def directives(**values: Any) -> dict[str, Any]:
     """``extra_headers`` steering the fake server, e.g. ``directives(chunks=100, status=429)``."""
     return {"extra_headers": {"x-fake-llm": ",".join(f"{k}={v}" for k, v in values.items())}}
