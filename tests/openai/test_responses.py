@@ -10,9 +10,9 @@ import gc
 from typing import Any
 
 import openai
-from openai.types.responses import ParsedResponse
 import pydantic
 import pytest
+from openai.types.responses import ParsedResponse
 from opentelemetry.trace import SpanKind, StatusCode
 
 from genai_otel.genai import semconv
