@@ -56,6 +56,13 @@ class SdkShapes:
             return None
         return value
 
+    def copy_given(self, kwargs: dict[str, Any], table: tuple[tuple[str, str], ...], into: dict[str, Any]) -> None:
+        """Copy each given argument named in ``table`` (argument, attribute name) into ``into``."""
+        for key, name in table:
+            value = self.given(kwargs, key)
+            if value is not None:
+                into[name] = value
+
     def classify(self, result: Any) -> ResultKind:
         cls = type(result)
         kind = self._kinds.get(cls)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from genai_otel.genai import semconv as sc
 from genai_otel.genai.types import Attributes, GenAIRequest, GenAIResponse, normalize_finish_reason
@@ -10,10 +11,10 @@ from genai_otel.instrumentation._base import PatchTarget, ResultKind
 from genai_otel.instrumentation._stainless import SdkShapes
 from genai_otel.instrumentation.openai._accumulator import ChatStreamAccumulator
 from genai_otel.instrumentation.openai._stream_usage import add_stream_usage, hiding_added_usage
+from genai_otel.instrumentation.openai._surface import OpenAISurface, stop_and_choices
 from genai_otel.instrumentation.openai._usage import response_extras, usage_of
 from genai_otel.instrumentation.openai.completions import CompletionsSurface
 from genai_otel.instrumentation.openai.embeddings import EmbeddingsSurface
-from genai_otel.instrumentation.openai.providers import endpoint_of
 from genai_otel.instrumentation.openai.responses import FetchResponseSurface, ResponsesSurface
 
 __all__ = ["OpenAIAdapter"]
@@ -25,55 +26,38 @@ _COMPLETIONS_MODULE = "openai.resources.completions"
 _JSON_FORMATS = {"json_object", "json_schema"}
 
 
-class ChatSurface:
+_CHAT_PARAMETERS = (
+    ("temperature", sc.REQUEST_TEMPERATURE),
+    ("top_p", sc.REQUEST_TOP_P),
+    ("frequency_penalty", sc.REQUEST_FREQUENCY_PENALTY),
+    ("presence_penalty", sc.REQUEST_PRESENCE_PENALTY),
+    ("seed", sc.REQUEST_SEED),
+)
+
+
+class ChatSurface(OpenAISurface):
     """``chat.completions.create`` / ``.parse`` (and, through them, ``.stream`` and the raw-response wrappers)."""
 
-    __slots__ = ("_sdk",)
-
-    def __init__(self, sdk: SdkShapes) -> None:
-        self._sdk = sdk
+    __slots__ = ()
 
     def request(self, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> GenAIRequest:
-        given = self._sdk.given
-        endpoint = endpoint_of(instance)
-        host, port = endpoint.host, endpoint.port
+        sdk = self._sdk
+        given = sdk.given
         attributes: Attributes = {sc.OPENAI_API_TYPE: "chat_completions"}
-        for key, name in (
-            ("temperature", sc.REQUEST_TEMPERATURE),
-            ("top_p", sc.REQUEST_TOP_P),
-            ("frequency_penalty", sc.REQUEST_FREQUENCY_PENALTY),
-            ("presence_penalty", sc.REQUEST_PRESENCE_PENALTY),
-            ("seed", sc.REQUEST_SEED),
-        ):
-            value = given(kwargs, key)
-            if value is not None:
-                attributes[name] = value
+        sdk.copy_given(kwargs, _CHAT_PARAMETERS, attributes)
         max_tokens = given(kwargs, "max_completion_tokens")
         if max_tokens is None:
             max_tokens = given(kwargs, "max_tokens")
         if max_tokens is not None:
             attributes[sc.REQUEST_MAX_TOKENS] = max_tokens
-        stop = given(kwargs, "stop")
-        if stop is not None:
-            attributes[sc.REQUEST_STOP_SEQUENCES] = (stop,) if isinstance(stop, str) else tuple(stop)
-        n = given(kwargs, "n")
-        if n is not None and n != 1:
-            attributes[sc.REQUEST_CHOICE_COUNT] = n
+        stop_and_choices(sdk, kwargs, attributes)
         output_type = _output_type(given(kwargs, "response_format"))
         if output_type is not None:
             attributes[sc.OUTPUT_TYPE] = output_type
         tier = given(kwargs, "service_tier")
         if tier is not None and tier != "auto":
             attributes[sc.OPENAI_REQUEST_SERVICE_TIER] = tier
-        request = GenAIRequest(
-            operation="chat",
-            provider=endpoint.provider,
-            model=given(kwargs, "model"),
-            server_address=host,
-            server_port=port,
-            stream=bool(given(kwargs, "stream")),
-            attributes=attributes,
-        )
+        request, endpoint = self._new_request(instance, kwargs, "chat", attributes)
         return add_stream_usage(request, endpoint, instance._client, kwargs, given)
 
     def response(self, result: Any, request: GenAIRequest) -> GenAIResponse:

@@ -12,11 +12,10 @@ from typing import Any
 from genai_otel.genai import semconv as sc
 from genai_otel.genai.stream import Accumulator
 from genai_otel.genai.types import Attributes, GenAIRequest, GenAIResponse, normalize_finish_reason
-from genai_otel.instrumentation._stainless import SdkShapes
 from genai_otel.instrumentation.openai._accumulator import ChatStreamAccumulator
 from genai_otel.instrumentation.openai._stream_usage import add_stream_usage, hiding_added_usage
+from genai_otel.instrumentation.openai._surface import OpenAISurface, stop_and_choices
 from genai_otel.instrumentation.openai._usage import response_extras, usage_of
-from genai_otel.instrumentation.openai.providers import endpoint_of
 
 __all__ = ["CompletionsSurface"]
 
@@ -30,38 +29,18 @@ _NUMERIC = (
 )
 
 
-class CompletionsSurface:
+class CompletionsSurface(OpenAISurface):
     """``completions.create``; a streamed call's chunks have the chat-chunk shape, so chat's accumulator reads them."""
 
-    __slots__ = ("_sdk",)
-
-    def __init__(self, sdk: SdkShapes) -> None:
-        self._sdk = sdk
+    __slots__ = ()
 
     def request(self, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> GenAIRequest:
-        given = self._sdk.given
-        endpoint = endpoint_of(instance)
+        sdk = self._sdk
         attributes: Attributes = {}
-        for key, name in _NUMERIC:
-            value = given(kwargs, key)
-            if value is not None:
-                attributes[name] = value
-        stop = given(kwargs, "stop")
-        if stop is not None:
-            attributes[sc.REQUEST_STOP_SEQUENCES] = (stop,) if isinstance(stop, str) else tuple(stop)
-        n = given(kwargs, "n")
-        if n is not None and n != 1:
-            attributes[sc.REQUEST_CHOICE_COUNT] = n
-        request = GenAIRequest(
-            operation=sc.OPERATION_TEXT_COMPLETION,
-            provider=endpoint.provider,
-            model=given(kwargs, "model"),
-            server_address=endpoint.host,
-            server_port=endpoint.port,
-            stream=bool(given(kwargs, "stream")),
-            attributes=attributes,
-        )
-        return add_stream_usage(request, endpoint, instance._client, kwargs, given)
+        sdk.copy_given(kwargs, _NUMERIC, attributes)
+        stop_and_choices(sdk, kwargs, attributes)
+        request, endpoint = self._new_request(instance, kwargs, sc.OPERATION_TEXT_COMPLETION, attributes)
+        return add_stream_usage(request, endpoint, instance._client, kwargs, sdk.given)
 
     def response(self, result: Any, request: GenAIRequest) -> GenAIResponse:
         choices = getattr(result, "choices", None) or ()

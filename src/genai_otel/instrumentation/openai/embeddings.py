@@ -12,25 +12,20 @@ from typing import Any
 
 from genai_otel.genai import semconv as sc
 from genai_otel.genai.types import Attributes, GenAIRequest, GenAIResponse, Usage
-from genai_otel.instrumentation._stainless import SdkShapes
-from genai_otel.instrumentation.openai.providers import endpoint_of
+from genai_otel.instrumentation.openai._surface import OpenAISurface
 
 __all__ = ["EmbeddingsSurface"]
 
 _FLOAT32_BYTES = 4
 
 
-class EmbeddingsSurface:
+class EmbeddingsSurface(OpenAISurface):
     """``embeddings.create``: never streamed, so no accumulator is ever asked for."""
 
-    __slots__ = ("_sdk",)
-
-    def __init__(self, sdk: SdkShapes) -> None:
-        self._sdk = sdk
+    __slots__ = ()
 
     def request(self, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> GenAIRequest:
         given = self._sdk.given
-        endpoint = endpoint_of(instance)
         attributes: Attributes = {}
         encoding_format = given(kwargs, "encoding_format")
         if isinstance(encoding_format, str):
@@ -38,14 +33,7 @@ class EmbeddingsSurface:
         dimensions = given(kwargs, "dimensions")
         if isinstance(dimensions, int):
             attributes[sc.EMBEDDINGS_DIMENSION_COUNT] = dimensions
-        return GenAIRequest(
-            operation=sc.OPERATION_EMBEDDINGS,
-            provider=endpoint.provider,
-            model=given(kwargs, "model"),
-            server_address=endpoint.host,
-            server_port=endpoint.port,
-            attributes=attributes,
-        )
+        return self._new_request(instance, kwargs, sc.OPERATION_EMBEDDINGS, attributes, streamable=False)[0]
 
     def response(self, result: Any, request: GenAIRequest) -> GenAIResponse:
         usage = getattr(result, "usage", None)

@@ -17,35 +17,31 @@ from typing import Any
 
 from genai_otel.genai import semconv as sc
 from genai_otel.genai.types import Attributes, GenAIRequest, GenAIResponse
-from genai_otel.instrumentation._stainless import SdkShapes
 from genai_otel.instrumentation.openai._responses_accumulator import ResponsesStreamAccumulator, response_record
-from genai_otel.instrumentation.openai.providers import endpoint_of
+from genai_otel.instrumentation.openai._surface import OpenAISurface
 
 __all__ = ["FetchResponseSurface", "ResponsesSurface"]
 
 _JSON_FORMATS = frozenset({"json_schema", "json_object"})
 
 
-class ResponsesSurface:
+_RESPONSES_PARAMETERS = (
+    ("temperature", sc.REQUEST_TEMPERATURE),
+    ("top_p", sc.REQUEST_TOP_P),
+    ("max_output_tokens", sc.REQUEST_MAX_TOKENS),
+)
+
+
+class ResponsesSurface(OpenAISurface):
     """``responses.create`` and ``responses.parse``, sync and async, plain or streamed."""
 
-    __slots__ = ("_sdk",)
-
-    def __init__(self, sdk: SdkShapes) -> None:
-        self._sdk = sdk
+    __slots__ = ()
 
     def request(self, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> GenAIRequest:
-        given = self._sdk.given
-        endpoint = endpoint_of(instance)
+        sdk = self._sdk
+        given = sdk.given
         attributes: Attributes = {sc.OPENAI_API_TYPE: sc.OPENAI_API_TYPE_RESPONSES}
-        for key, name in (
-            ("temperature", sc.REQUEST_TEMPERATURE),
-            ("top_p", sc.REQUEST_TOP_P),
-            ("max_output_tokens", sc.REQUEST_MAX_TOKENS),
-        ):
-            value = given(kwargs, key)
-            if value is not None:
-                attributes[name] = value
+        sdk.copy_given(kwargs, _RESPONSES_PARAMETERS, attributes)
         tier = given(kwargs, "service_tier")
         if tier is not None and tier != "auto":
             attributes[sc.OPENAI_REQUEST_SERVICE_TIER] = tier
@@ -55,15 +51,7 @@ class ResponsesSurface:
         conversation = _conversation_id(given(kwargs, "conversation"))
         if conversation is not None:
             attributes[sc.CONVERSATION_ID] = conversation
-        return GenAIRequest(
-            operation=sc.OPERATION_CHAT,
-            provider=endpoint.provider,
-            model=given(kwargs, "model"),
-            server_address=endpoint.host,
-            server_port=endpoint.port,
-            stream=bool(given(kwargs, "stream")),
-            attributes=attributes,
-        )
+        return self._new_request(instance, kwargs, sc.OPERATION_CHAT, attributes)[0]
 
     def response(self, result: Any, request: GenAIRequest) -> GenAIResponse:
         return response_record(result, fetched=False)
@@ -72,17 +60,13 @@ class ResponsesSurface:
         return ResponsesStreamAccumulator(fetched=False)
 
 
-class FetchResponseSurface:
+class FetchResponseSurface(OpenAISurface):
     """``responses.retrieve``: fetching a stored response by id, whole or as a (resumable) event stream."""
 
-    __slots__ = ("_sdk",)
-
-    def __init__(self, sdk: SdkShapes) -> None:
-        self._sdk = sdk
+    __slots__ = ()
 
     def request(self, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> GenAIRequest:
         given = self._sdk.given
-        endpoint = endpoint_of(instance)
         attributes: Attributes = {sc.OPENAI_API_TYPE: sc.OPENAI_API_TYPE_RESPONSES}
         response_id = args[0] if args else given(kwargs, "response_id")
         if isinstance(response_id, str) and response_id:
@@ -90,15 +74,7 @@ class FetchResponseSurface:
         cursor = given(kwargs, "starting_after")
         if cursor is not None:
             attributes[sc.REQUEST_STREAM_CURSOR] = str(cursor)
-        return GenAIRequest(
-            operation=sc.OPERATION_FETCH_RESPONSE,
-            provider=endpoint.provider,
-            model=None,
-            server_address=endpoint.host,
-            server_port=endpoint.port,
-            stream=bool(given(kwargs, "stream")),
-            attributes=attributes,
-        )
+        return self._new_request(instance, kwargs, sc.OPERATION_FETCH_RESPONSE, attributes, model=None)[0]
 
     def response(self, result: Any, request: GenAIRequest) -> GenAIResponse:
         return response_record(result, fetched=True)
