@@ -42,7 +42,8 @@ def main() -> None:
             with client.messages.stream(model="claude-haiku-4-5", max_tokens=100, messages=USER) as stream:
                 stream.until_done()
             try:  # an endpoint genai-otel does not instrument (the fake server does not serve it: 404)
-                client.messages.count_tokens(model="claude-haiku-4-5", messages=USER)  # type: ignore[arg-type]
+                if hasattr(client.messages, "count_tokens"):
+                    client.messages.count_tokens(model="claude-haiku-4-5", messages=USER)  # type: ignore[arg-type]
             except anthropic.NotFoundError:
                 pass
         if sys.argv[1] == "instrumented-no-global":  # and one call with no span of the caller's around it

@@ -10,6 +10,7 @@ are fake: a Bedrock API key (bearer token, no SigV4) and a Vertex access token. 
 from __future__ import annotations
 
 import importlib.util
+import inspect
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,7 +18,7 @@ import anthropic
 import pytest
 
 from genai_otel.testing.fake_llm import FakeLLMServer
-from tests.anthropic.conftest import HTTPX, TIMEOUT_S, USER, attributes_of, cost_of, directives
+from tests.anthropic.conftest import HTTPX, TIMEOUT_S, USER, attributes_of, cost_of, directives, full_stream_helper
 
 BEDROCK_MODEL = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 VERTEX_MODEL = "claude-sonnet-4-5@20250929"
@@ -25,6 +26,9 @@ RESPONSE_MODEL = "claude-sonnet-4-5-20250929"
 BEDROCK_HOST = "bedrock-runtime.us-east-1.amazonaws.com"
 VERTEX_HOST = "us-east5-aiplatform.googleapis.com"
 _NO_BOTOCORE = importlib.util.find_spec("botocore") is None
+_BEDROCK_API_KEY = "api_key" in inspect.signature(anthropic.AnthropicBedrock.__init__).parameters
+bedrock_api_key = pytest.mark.skipif(not _BEDROCK_API_KEY, reason=f"anthropic {anthropic.__version__}'s "
+                                     "AnthropicBedrock takes no API key (it signs requests with SigV4)")
 
 
 class _ToFakeServer(HTTPX.HTTPTransport):
@@ -107,6 +111,7 @@ def _without_stream_fields(attrs: dict[str, Any]) -> dict[str, Any]:
     return attrs
 
 
+@bedrock_api_key
 def test_bedrock(server: FakeLLMServer, bedrock: Any, telemetry: Any) -> None:
     client, host, port = bedrock
     message = client.messages.create(model=BEDROCK_MODEL, max_tokens=100, messages=USER, **directives(cached=3))
@@ -121,6 +126,7 @@ def test_bedrock(server: FakeLLMServer, bedrock: Any, telemetry: Any) -> None:
         "aws.bedrock", host)
 
 
+@bedrock_api_key
 def test_bedrock_error(bedrock: Any, telemetry: Any) -> None:
     client, host, _ = bedrock
     with pytest.raises(anthropic.RateLimitError):
@@ -131,6 +137,8 @@ def test_bedrock_error(bedrock: Any, telemetry: Any) -> None:
 
 
 @pytest.mark.skipif(_NO_BOTOCORE, reason="decoding Bedrock's AWS event-stream needs botocore")
+@full_stream_helper
+@bedrock_api_key
 def test_bedrock_stream(server: FakeLLMServer, bedrock: Any, telemetry: Any) -> None:
     client, host, port = bedrock
     with client.messages.stream(model=BEDROCK_MODEL, max_tokens=100, messages=USER) as stream:
@@ -140,6 +148,7 @@ def test_bedrock_stream(server: FakeLLMServer, bedrock: Any, telemetry: Any) -> 
     assert attrs == expected("aws.bedrock", BEDROCK_MODEL, host, port, message, stream=True)
 
 
+@bedrock_api_key
 async def test_bedrock_async(server: FakeLLMServer, telemetry: Any) -> None:
     client = anthropic.AsyncAnthropicBedrock(api_key="fake-bedrock-key", aws_region="us-east-1", max_retries=0,
                                              http_client=HTTPX.AsyncClient(transport=_AsyncToFakeServer(server.port)))
@@ -158,6 +167,7 @@ def test_vertex(server: FakeLLMServer, vertex: Any, telemetry: Any) -> None:
     assert attributes_of(span)["gen_ai.usage.cache_creation.input_tokens"] == 4
 
 
+@full_stream_helper
 def test_vertex_stream(server: FakeLLMServer, vertex: Any, telemetry: Any) -> None:
     client, host, port = vertex
     with client.messages.stream(model=VERTEX_MODEL, max_tokens=100, messages=USER) as stream:

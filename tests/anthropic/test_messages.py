@@ -13,7 +13,16 @@ from anthropic.resources.messages import Messages
 from opentelemetry.trace import SpanKind, StatusCode
 
 from genai_otel.testing.fake_llm import FakeLLMServer
-from tests.anthropic.conftest import MODEL, RESPONSE_MODEL, USER, attributes_of, cost_of, directives, sdk_has
+from tests.anthropic.conftest import (
+    MODEL,
+    RESPONSE_MODEL,
+    USER,
+    attributes_of,
+    cost_of,
+    directives,
+    full_stream_helper,
+    sdk_has,
+)
 
 WEATHER_TOOL = {
     "name": "get_weather",
@@ -24,6 +33,7 @@ _HAS_PARSE = sdk_has(Messages, "parse")
 _HAS_BETA_PARSE = sdk_has(BetaMessages, "parse")
 _HAS_BETA_STREAM = sdk_has(BetaMessages, "stream")
 _TAKES_SAMPLING = "top_k" in inspect.signature(Messages.create).parameters
+_TAKES_THINKING = "thinking" in inspect.signature(Messages.create).parameters
 
 
 def expected_span(server: FakeLLMServer, message: Any, *, stream: bool = False, max_tokens: int = 100,
@@ -100,7 +110,7 @@ async def test_create_async(aclient: anthropic.AsyncAnthropic, server: FakeLLMSe
     assert message.usage.output_tokens == 3
 
 
-@pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
+@pytest.mark.parametrize("stream", [False, pytest.param(True, marks=full_stream_helper)], ids=["json", "stream"])
 def test_cache_tokens_are_part_of_input_tokens(client: anthropic.Anthropic, server: FakeLLMServer, telemetry: Any,
                                                stream: bool) -> None:
     steer = directives(cached=40, cache_write=7)
@@ -191,6 +201,7 @@ def test_tool_use_streamed_input_json(client: anthropic.Anthropic, server: FakeL
     assert start.usage.output_tokens != final.usage.output_tokens  # the placeholder is not what we report
 
 
+@full_stream_helper
 def test_tool_use_through_stream_helper(client: anthropic.Anthropic, server: FakeLLMServer, telemetry: Any) -> None:
     with client.messages.stream(model=MODEL, max_tokens=100, messages=USER, tools=[WEATHER_TOOL],
                                 **directives(tool_calls=1)) as events:
@@ -202,7 +213,8 @@ def test_tool_use_through_stream_helper(client: anthropic.Anthropic, server: Fak
     assert attrs == expected_span(server, message, stream=True, reasons=("tool_call",))
 
 
-@pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
+@pytest.mark.skipif(not _TAKES_THINKING, reason=f"anthropic {anthropic.__version__} has no extended thinking")
+@pytest.mark.parametrize("stream", [False, pytest.param(True, marks=full_stream_helper)], ids=["json", "stream"])
 def test_extended_thinking(client: anthropic.Anthropic, server: FakeLLMServer, telemetry: Any, stream: bool) -> None:
     thinking = {"type": "enabled", "budget_tokens": 1024}
     if stream:
@@ -292,6 +304,7 @@ async def test_beta_create_stream_async(aclient: anthropic.AsyncAnthropic, serve
 
 
 @pytest.mark.skipif(not _HAS_BETA_STREAM, reason=f"anthropic {anthropic.__version__} has no beta.messages.stream")
+@full_stream_helper
 def test_beta_stream_helper(client: anthropic.Anthropic, server: FakeLLMServer, telemetry: Any) -> None:
     with client.beta.messages.stream(model=MODEL, max_tokens=100, messages=USER,
                                      extra_query={"beta": "true"}) as events:
@@ -303,6 +316,7 @@ def test_beta_stream_helper(client: anthropic.Anthropic, server: FakeLLMServer, 
 
 
 @pytest.mark.skipif(not _HAS_BETA_STREAM, reason=f"anthropic {anthropic.__version__} has no beta.messages.stream")
+@full_stream_helper
 async def test_beta_stream_helper_async(aclient: anthropic.AsyncAnthropic, server: FakeLLMServer,
                                         telemetry: Any) -> None:
     async with aclient.beta.messages.stream(model=MODEL, max_tokens=100, messages=USER,

@@ -6,10 +6,15 @@ that puts the engine's wrapper around that moment. So the span starts when the r
 stream the manager wraps is the engine's stream proxy (``text_stream``, ``get_final_message()``, ``until_done()``
 and ``close()`` all read or close through it), and a manager that is never entered sends nothing and records
 nothing. The caller still gets the SDK's own manager.
+
+anthropic 0.40-0.44 build the helper's stream anew from the response of the one they asked for, and drop that one.
+There the manager keeps our stream proxy alive (so it is not mistaken for an abandoned stream), the span ends when
+the helper closes the response, and it carries no response data: the events are read past our proxy.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Generator
 from typing import Any
 
@@ -18,6 +23,7 @@ from genai_otel.genai._safety import internal_error
 __all__ = ["defer_request"]
 
 _REQUEST_ATTRIBUTE = "__api_request"  # the manager's private (name-mangled) slot for the unsent request
+_KEEP_ALIVE = "_genai_otel_stream"
 
 
 def defer_request(engine_wrapper: Callable[..., Any]) -> Callable[..., Any]:
@@ -40,14 +46,34 @@ def _defer(manager: Any, engine_wrapper: Callable[..., Any], instance: Any, args
         raise LookupError(f"{type(manager).__qualname__} keeps its request in no slot we know")
     request = getattr(manager, slot)
     call_kwargs = {**kwargs, "stream": True}
+    keeper = manager if _helper_rebuilds_its_stream() else None
     if callable(request):
 
         def send() -> Any:
-            return engine_wrapper(lambda *_a, **_k: request(), instance, args, call_kwargs)
+            stream = engine_wrapper(lambda *_a, **_k: request(), instance, args, call_kwargs)
+            if keeper is not None:
+                vars(keeper)[_KEEP_ALIVE] = stream
+            return stream
 
         setattr(manager, slot, send)
     else:
-        setattr(manager, slot, _DeferredRequest(engine_wrapper, request, instance, args, call_kwargs))
+        setattr(manager, slot, _DeferredRequest(engine_wrapper, request, instance, args, call_kwargs, keeper))
+
+
+_rebuilds: bool | None = None
+
+
+def _helper_rebuilds_its_stream() -> bool:
+    """anthropic < 0.45: the manager makes its ``MessageStream`` from the response, not from the stream it got."""
+    global _rebuilds
+    if _rebuilds is None:
+        version = getattr(sys.modules.get("anthropic"), "__version__", "1")
+        try:
+            major, minor = (int(part) for part in version.split(".")[:2])
+        except ValueError:
+            major, minor = 1, 0
+        _rebuilds = (major, minor) < (0, 45)
+    return _rebuilds
 
 
 def _request_slot(manager: Any) -> str | None:
@@ -64,20 +90,27 @@ class _DeferredRequest:
     A plain object, not a coroutine, so a manager that is never entered warns only about the SDK's own request.
     """
 
-    __slots__ = ("_args", "_engine_wrapper", "_instance", "_kwargs", "_request")
+    __slots__ = ("_args", "_engine_wrapper", "_instance", "_keeper", "_kwargs", "_request")
 
     def __init__(self, engine_wrapper: Callable[..., Any], request: Any, instance: Any, args: Any,
-                 kwargs: dict[str, Any]) -> None:
+                 kwargs: dict[str, Any], keeper: Any) -> None:
         self._engine_wrapper = engine_wrapper
         self._request = request
         self._instance = instance
         self._args = args
         self._kwargs = kwargs
+        self._keeper = keeper
 
     def __await__(self) -> Generator[Any, None, Any]:
+        return self._send().__await__()
+
+    async def _send(self) -> Any:
         request = self._request
 
         async def send(*_args: Any, **_kwargs: Any) -> Any:
             return await request
 
-        return self._engine_wrapper(send, self._instance, self._args, self._kwargs).__await__()  # type: ignore[no-any-return]
+        stream = await self._engine_wrapper(send, self._instance, self._args, self._kwargs)
+        if self._keeper is not None:
+            vars(self._keeper)[_KEEP_ALIVE] = stream
+        return stream

@@ -61,5 +61,8 @@ def _neutral(uncached: int | None, cache_read: int | None, cache_creation: int |
 def usage_extras(usage: Any) -> Attributes:
     """Response attributes beyond the neutral usage: the 1-hour cache writes, which are priced apart."""
     split = getattr(usage, "cache_creation", None) if usage is not None else None
-    one_hour = getattr(split, "ephemeral_1h_input_tokens", None) if split is not None else None
+    if isinstance(split, dict):  # an SDK that predates the field keeps it as a plain extra
+        one_hour = split.get("ephemeral_1h_input_tokens")
+    else:
+        one_hour = getattr(split, "ephemeral_1h_input_tokens", None) if split is not None else None
     return {sc.EXTRA_USAGE_CACHE_CREATION_1H: one_hour} if one_hour else {}
