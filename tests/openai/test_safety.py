@@ -113,3 +113,36 @@ def test_sdk_is_not_imported_by_our_package() -> None:
             "genai_otel.instrumentation.openai; print('openai' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_reinstrument_before_the_sdk_is_imported_uses_the_latest_providers() -> None:
+    """instrument -> uninstrument -> instrument again, then ``import openai``: the patch must use the second
+    instrument()'s providers, and there must be exactly one wrapper (no stale hook from the first)."""
+    import subprocess
+    import sys
+
+    code = """
+import sys
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from genai_otel.instrumentation.openai import OpenAIInstrumentor
+from genai_otel.testing.fake_llm import FakeLLMServer
+first, second = InMemorySpanExporter(), InMemorySpanExporter()
+providers = []
+for exporter in (first, second):
+    provider = TracerProvider(); provider.add_span_processor(SimpleSpanProcessor(exporter)); providers.append(provider)
+OpenAIInstrumentor().instrument(tracer_provider=providers[0])
+OpenAIInstrumentor().uninstrument()
+OpenAIInstrumentor().instrument(tracer_provider=providers[1])
+assert "openai" not in sys.modules
+import openai
+from openai.resources.chat.completions import completions
+assert not hasattr(vars(completions.Completions)["create"].__wrapped__, "_self_wrapper")  # wrapped once
+with FakeLLMServer() as server, openai.OpenAI(api_key="sk-x", base_url=server.openai_base_url) as client:
+    client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+print(len(first.get_finished_spans()), len(second.get_finished_spans()))
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["0", "1"]

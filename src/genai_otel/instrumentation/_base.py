@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import importlib
 import logging
+import sys
+from collections.abc import Callable, Collection, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Collection, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 import wrapt
 from opentelemetry import context as otel_context
@@ -172,13 +174,19 @@ class GenAIInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         recorder = Recorder(tracer, GenAIInstruments(meter), per_chunk=per_chunk, cost=cost)
         adapter = self._adapter()
         self._patched: list[tuple[Any, str]] = []
-        self._active = True
+        self._current = (adapter, recorder)
+        if not getattr(self, "_hook_registered", False):
+            # One post-import hook per instrumentor (they are singletons); it patches with whatever the latest
+            # instrument() configured, and does nothing after uninstrument(), so no stale recorder survives.
+            self._hook_registered = True
+            wrapt.register_post_import_hook(self._on_sdk_import, adapter.package)
+        elif adapter.package in sys.modules:
+            self._on_sdk_import(sys.modules[adapter.package])
 
-        def patch(_module: Any) -> None:
-            if self._active:
-                self._patch_targets(adapter, recorder)
-
-        wrapt.register_post_import_hook(patch, adapter.package)
+    def _on_sdk_import(self, _module: Any) -> None:
+        current = getattr(self, "_current", None)
+        if current is not None:
+            self._patch_targets(*current)
 
     def _patch_targets(self, adapter: Adapter, recorder: Recorder) -> None:
         for target in adapter.targets():
@@ -205,7 +213,7 @@ class GenAIInstrumentor(BaseInstrumentor):  # type: ignore[misc]
             self._patched.append((owner, attribute))
 
     def _uninstrument(self, **kwargs: Any) -> None:
-        self._active = False
+        self._current = None
         for owner, attribute in getattr(self, "_patched", ()):
             unwrap(owner, attribute)
         self._patched = []

@@ -20,6 +20,7 @@ def usage_of(usage: Any) -> Usage | None:
         input_tokens=getattr(usage, "prompt_tokens", None),
         output_tokens=getattr(usage, "completion_tokens", None),
         cache_read_input_tokens=getattr(prompt_details, "cached_tokens", None) if prompt_details else None,
+        cache_creation_input_tokens=getattr(prompt_details, "cache_write_tokens", None) if prompt_details else None,
         reasoning_output_tokens=getattr(completion_details, "reasoning_tokens", None) if completion_details else None,
     )
 
