@@ -268,3 +268,32 @@ def test_a_bad_retention_variable_warns_once_and_uses_the_default(monkeypatch: p
         "30d,100000, or none); using the default '30d,100000'"]
     monkeypatch.setenv("GENAI_OTEL_LOCAL_STORE_RETENTION", "7d,20")
     assert read_retention() == Retention(7 * 86400, 20)
+
+
+# --- fork ---------------------------------------------------------------------------------------------------------
+
+
+def _export_in_child(exporter: LocalStoreSpanExporter, spans: list[Any], results: Any) -> None:
+    inherited = exporter._store._conn
+    results.put((exporter.export(spans).name, exporter._store._conn is not inherited))
+
+
+def test_a_forked_child_opens_its_own_connection(client: openai.OpenAI, telemetry: Any, store: Path) -> None:
+    """As under gunicorn with a preloaded app: the exporter was used before fork(); parent and child keep writing."""
+    import multiprocessing
+
+    first, second, third = _real_spans(client, telemetry, 3)
+    exporter = LocalStoreSpanExporter(store)
+    assert exporter.export([first]) is SpanExportResult.SUCCESS  # the parent's connection is open now
+    fork = multiprocessing.get_context("fork")
+    results = fork.Queue()
+    child = fork.Process(target=_export_in_child, args=(exporter, [second], results))
+    child.start()
+    child.join(timeout=30)
+    assert child.exitcode == 0
+    assert results.get(timeout=5) == ("SUCCESS", True)  # the child wrote through a connection of its own
+    assert exporter.export([third]) is SpanExportResult.SUCCESS
+    exporter.shutdown()
+    assert [row["span_id"] for row in stored_rows(store)] == [
+        format(span.get_span_context().span_id, "016x") for span in (first, second, third)]
+    assert integrity(store) == "ok"

@@ -5,6 +5,7 @@ parsing, exit statuses, and how figures are printed. All times are UTC.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import time
@@ -36,6 +37,17 @@ def add_store_argument(parser: argparse.ArgumentParser) -> None:
 def resolve_store(args: argparse.Namespace) -> Path:
     chosen: Path | None = args.store
     return chosen.expanduser() if chosen is not None else store_path()
+
+
+def out(text: str) -> bool:
+    """Print ``text`` (and flush); False when the reader went away (``genai-otel report | head``)."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush does not fail again
+        return False
+    return True
 
 
 def fail(message: str, status: int) -> int:

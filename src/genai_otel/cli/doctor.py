@@ -218,10 +218,7 @@ def _version_of(package: str) -> str | None:
 
 def run(args: argparse.Namespace) -> int:
     findings = diagnose(os.environ, common.resolve_store(args), args.timeout)
-    if args.json:
-        print(json.dumps(findings, indent=2))
-    else:
-        print(_text(findings))
+    common.out(json.dumps(findings, indent=2) if args.json else _text(findings))
     return EXIT_STORE if findings["needs_attention"] else EXIT_OK
 
 

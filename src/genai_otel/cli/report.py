@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
-import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from genai_otel.cli import _common as common
 from genai_otel.cli._common import EXIT_EMPTY, EXIT_OK, EXIT_STORE, Since, fail
@@ -95,9 +95,11 @@ def run(args: argparse.Namespace) -> int:
         return fail(f"no calls{window} in {path}: {stored}", EXIT_EMPTY)
     report = build_report(calls, args.by, args.top, store=path, since=args.since)
     if args.json:
-        print(json.dumps(report, indent=2))
+        common.out(json.dumps(report, indent=2))
     elif args.csv:
-        _write_csv(report, args.by)
+        buffer = io.StringIO()
+        _write_csv(buffer, report, args.by)
+        common.out(buffer.getvalue().rstrip("\n"))
     elif args.html is not None:
         from genai_otel.cli._html import render  # noqa: PLC0415 - only for --html
 
@@ -107,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
             return fail(f"cannot write {args.html}: {exc}", EXIT_STORE)
         print(f"wrote {args.html} ({len(calls):,} calls)")
     else:
-        print(_text(report, args.by))
+        common.out(_text(report, args.by))
     return EXIT_OK
 
 
@@ -193,8 +195,8 @@ def _brief_line(call: dict[str, Any]) -> str:
                       f"trace {call['trace_id']} span {call['span_id']}"])
 
 
-def _write_csv(report: dict[str, Any], by: Sequence[str]) -> None:
-    writer = csv.writer(sys.stdout, lineterminator="\n")
+def _write_csv(stream: IO[str], report: dict[str, Any], by: Sequence[str]) -> None:
+    writer = csv.writer(stream, lineterminator="\n")
     writer.writerow([*by, "calls", "errors", "error_rate", "duration_p50_s", "duration_p95_s", "duration_p99_s",
                      "ttfc_p50_s", *(f"{kind}_tokens" for kind in _TOKEN_COLUMNS), "cost_usd", "unpriced_calls"])
     for item in report["groups"]:

@@ -102,7 +102,8 @@ def run(args: argparse.Namespace) -> int:
             except StoreError as exc:
                 return fail(str(exc), EXIT_STORE)
             for call in new:
-                _emit(call, args.json)
+                if not common.out(_line(call, args.json)):
+                    return EXIT_OK  # the reader went away (`genai-otel tail | head -3`)
                 last_id = max(last_id or 0, call.id)
                 printed += 1
                 if args.count is not None and printed >= args.count:
@@ -117,6 +118,5 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
 
 
-def _emit(call: Call, as_json: bool) -> None:
-    line = json.dumps(call.to_dict(), separators=(",", ":")) if as_json else common.call_line(call)
-    print(line, flush=True)
+def _line(call: Call, as_json: bool) -> str:
+    return json.dumps(call.to_dict(), separators=(",", ":")) if as_json else common.call_line(call)

@@ -6,6 +6,7 @@ One SQLite database (standard library ``sqlite3``) in WAL mode, one row per GenA
   transaction per batch. Several processes may write to the same file: SQLite serialises the writers, each waits
   up to :data:`BUSY_TIMEOUT_S` for the lock (``busy_timeout``), and a batch still locked out is retried.
   ``INSERT OR IGNORE`` on the unique (trace id, span id) makes a retried batch harmless.
+* **Forks**: a forked child (gunicorn, multiprocessing) opens its own connection instead of using the parent's.
 * **Durability**: WAL with ``synchronous=NORMAL``. A committed batch survives the process being killed (``kill -9``);
   a batch being written when the process dies is rolled back as a whole, never half-stored.
 * **Retention** (:class:`Retention`, ``GENAI_OTEL_LOCAL_STORE_RETENTION``): every write transaction also deletes
@@ -236,6 +237,7 @@ class Store:
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
         self._inode: int | None = None
+        self._pid = os.getpid()
         self._closed = False
 
     def write(self, rows: Sequence[Sequence[Any]]) -> bool:
@@ -301,6 +303,10 @@ class Store:
         self._maybe_vacuum(conn)
 
     def _connection(self) -> sqlite3.Connection:
+        if self._conn is not None and self._pid != os.getpid():
+            # A forked child (gunicorn, multiprocessing): SQLite connections must not cross fork(); leave the
+            # parent's alone (closing it here could release the parent's locks) and open our own.
+            self._conn = None
         if self._conn is not None:
             return self._conn
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -318,6 +324,7 @@ class Store:
             raise
         self._conn = conn
         self._inode = _inode(self.path)
+        self._pid = os.getpid()
         return conn
 
     def _apply_retention(self, conn: sqlite3.Connection) -> None:
