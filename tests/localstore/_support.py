@@ -24,6 +24,17 @@ CHAT_APP = ROOT / "examples" / "chat_app.py"
 NOTICE = "genai-otel: no OpenTelemetry exporter or endpoint is configured"
 
 
+def require_registered_exporter() -> None:
+    """Fail clearly when the installed metadata lacks our exporter entry point (an install predating it)."""
+    from importlib.metadata import entry_points
+
+    assert list(entry_points(group="opentelemetry_traces_exporter", name="genai_otel_local")), (
+        "the genai_otel_local traces exporter is not registered: pyproject.toml needs\n"
+        "[project.entry-points.opentelemetry_traces_exporter]\n"
+        'genai_otel_local = "genai_otel.localstore:LocalStoreSpanExporter"\n'
+        "and the package reinstalled (pip install -e .)")
+
+
 def clean_env(**extra: str) -> dict[str, str]:
     """This process's environment without any OTEL_* or local-store variable (nothing configured), plus ``extra``."""
     env = {key: value for key, value in os.environ.items()
@@ -35,6 +46,7 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 def run_instrumented(args: Sequence[str], env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
     """``opentelemetry-instrument python ARGS`` with exactly ``env``."""
+    require_registered_exporter()
     return subprocess.run([str(INSTRUMENT), sys.executable, *args], env=env, capture_output=True, text=True,
                           timeout=timeout, check=False)
 

@@ -29,6 +29,7 @@ from tests.localstore._support import (
     clean_env,
     clone_span,
     integrity,
+    require_registered_exporter,
     run_instrumented,
     stored_rows,
 )
@@ -58,6 +59,7 @@ def test_four_instrumented_apps_writing_at_once_lose_no_row(fake_llm: FakeLLMSer
     env = clean_env(OPENAI_BASE_URL=fake_llm.openai_base_url, OPENAI_API_KEY="sk-fake",
                     GENAI_OTEL_LOCAL_STORE_PATH=str(store), OTEL_BSP_MAX_EXPORT_BATCH_SIZE="1",
                     OTEL_BSP_SCHEDULE_DELAY="1")
+    require_registered_exporter()
     apps = [subprocess.Popen([str(INSTRUMENT), sys.executable, str(WRITER_APP), "calls", "30"], env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]
     for app in apps:

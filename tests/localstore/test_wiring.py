@@ -18,7 +18,7 @@ import pytest
 from genai_otel import distro
 from genai_otel.testing.fake_llm import FakeLLMServer
 from genai_otel.testing.otlp_receiver import OTLPReceiver
-from tests.localstore._support import CHAT_APP, INSTRUMENT, NOTICE, clean_env, stored_rows
+from tests.localstore._support import CHAT_APP, INSTRUMENT, NOTICE, clean_env, require_registered_exporter, stored_rows
 
 CHAT_APP_OUTPUT = [
     "plain: word0 word1 word2 word3 word4", "streamed: word0 word1 word2 word3 word4", "tool call: get_weather",
@@ -61,6 +61,7 @@ class Scenario:
 
 @pytest.fixture(scope="module")
 def scenarios(tmp_path_factory: pytest.TempPathFactory, fake_llm: FakeLLMServer) -> Iterator[dict[str, Any]]:
+    require_registered_exporter()
     base = tmp_path_factory.mktemp("wiring")
     with OTLPReceiver() as receiver:
         runs = {
