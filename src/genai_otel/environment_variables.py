@@ -63,3 +63,47 @@ count, e.g. ``7d``, ``50000`` or ``7d,50000``; ``none`` keeps everything. Defaul
 oldest rows beyond the count are deleted as new ones are written."""
 
 __all__ += ["GENAI_OTEL_LOCAL_STORE_PATH", "GENAI_OTEL_LOCAL_STORE_RETENTION"]
+
+# --- message content, redaction, size limits, prompt hash (issue 5; read by genai_otel/genai/content/) ---
+
+OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: Final = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
+"""Where message content goes: ``NO_CONTENT`` (default), ``SPAN_ONLY``, ``EVENT_ONLY`` or ``SPAN_AND_EVENT``,
+case-insensitive, as in the OpenTelemetry GenAI packages; ``true`` / ``false`` mean ``SPAN_AND_EVENT`` /
+``NO_CONTENT``. Another value warns once, naming the variable and the value, and means ``NO_CONTENT``."""
+
+GENAI_OTEL_REDACT: Final = "GENAI_OTEL_REDACT"
+"""Which redactors run on captured content: ``all`` (default: every built-in detector and every installed
+``genai_otel_redactors`` plugin), ``none``, or a comma-separated list of detector names (``email``, ``phone``,
+``credit_card``, ``us_ssn``, ``ipv4``, ``ipv6``, ``jwt``, ``bearer_token``, ``openai_key``, ``anthropic_key``,
+``aws_key``), groups (``secrets``, ``ip``) and plugin names. Unknown names warn once and are ignored."""
+
+GENAI_OTEL_REDACT_PATTERNS: Final = "GENAI_OTEL_REDACT_PATTERNS"
+"""More redaction: a JSON object of placeholder type to Python regular expression, e.g.
+``{"EMPLOYEE_ID": "EMP-\\\\d{6}"}`` replaces matches with ``<EMPLOYEE_ID>``. Runs after the built-in detectors. A value
+that is not such an object, or an entry that does not compile, warns once and is ignored. Unset by default."""
+
+GENAI_OTEL_CONTENT_MAX_ATTRIBUTE_BYTES: Final = "GENAI_OTEL_CONTENT_MAX_ATTRIBUTE_BYTES"
+"""Size budget of each content span attribute, in UTF-8 bytes of its JSON (at least 256). Default ``16384``; also kept
+under ``OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT`` / ``OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`` when those are set."""
+
+GENAI_OTEL_CONTENT_MAX_EVENT_BYTES: Final = "GENAI_OTEL_CONTENT_MAX_EVENT_BYTES"
+"""Size budget of the content of each ``gen_ai.client.inference.operation.details`` event, in UTF-8 bytes of its
+JSON (at least 256). Default ``65536``."""
+
+GENAI_OTEL_CONTENT_KEEP_BINARY: Final = "GENAI_OTEL_CONTENT_KEEP_BINARY"
+"""``true`` keeps the base64 data of binary parts (images, audio, files) in captured content; default ``false``:
+only their modality, mime type and byte size."""
+
+GENAI_OTEL_PROMPT_HASH_SALT: Final = "GENAI_OTEL_PROMPT_HASH_SALT"
+"""A secret that keys ``genai_otel.prompt.hash`` (BLAKE2b keyed mode), so a guessed prompt cannot be checked against
+the hash without it. Unset by default (a plain hash). Never logged."""
+
+__all__ += [
+    "GENAI_OTEL_CONTENT_KEEP_BINARY",
+    "GENAI_OTEL_CONTENT_MAX_ATTRIBUTE_BYTES",
+    "GENAI_OTEL_CONTENT_MAX_EVENT_BYTES",
+    "GENAI_OTEL_PROMPT_HASH_SALT",
+    "GENAI_OTEL_REDACT",
+    "GENAI_OTEL_REDACT_PATTERNS",
+    "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT",
+]

@@ -19,6 +19,7 @@ from genai_otel.genai.types import Attributes, GenAIRequest, GenAIResponse, Usag
 if TYPE_CHECKING:
     from opentelemetry.trace import Span, Tracer
 
+    from genai_otel.genai.content import ContentCapture
     from genai_otel.genai.cost import CostRecorder
     from genai_otel.genai.metrics import GenAIInstruments
 
@@ -81,17 +82,20 @@ class Invocation:
 class Recorder:
     """Emits one CLIENT span and the GenAI client metrics per invocation."""
 
-    __slots__ = ("_tracer", "_instruments", "_per_chunk", "_cost")
+    __slots__ = ("_tracer", "_instruments", "_per_chunk", "_cost", "content")
 
     def __init__(self, tracer: Tracer, instruments: GenAIInstruments, per_chunk: bool = False,
-                 cost: CostRecorder | None = None) -> None:
+                 cost: CostRecorder | None = None, content: ContentCapture | None = None) -> None:
         """``per_chunk``: record ``time_per_output_chunk`` for every chunk (the conventions' wording, one SDK
         histogram record per chunk) instead of once per stream with the mean gap between chunks (the default).
-        ``cost``: prices each finished call (span attribute and cost metrics, see ``genai_otel.genai.cost``)."""
+        ``cost``: prices each finished call (span attribute and cost metrics, see ``genai_otel.genai.cost``).
+        ``content``: the prompt hash and opt-in message content (see ``genai_otel.genai.content``); the engine
+        hands it each call's prompt, ``finish`` puts the captured copy on the span and in the event."""
         self._tracer = tracer
         self._instruments = instruments
         self._per_chunk = per_chunk
         self._cost = cost
+        self.content = content
 
     def start(self, request: GenAIRequest) -> Invocation:
         base: Attributes = {sc.OPERATION_NAME: request.operation, sc.PROVIDER_NAME: request.provider}
@@ -136,7 +140,9 @@ class Recorder:
                     cost_attributes = self._cost.record(invocation.request, response, span)
                 except Exception as exc:  # noqa: BLE001
                     internal_error("cost", exc)
-            if span.is_recording():
+            recording = span.is_recording()
+            content = self.content if invocation.request.capture_content else None
+            if recording or content is not None:
                 attributes = _response_attributes(response) if response is not None else {}
                 if cost_attributes:
                     attributes.update(cost_attributes)
@@ -147,6 +153,15 @@ class Recorder:
                     attributes[sc.EXTRA_STREAM_CHUNKS] = invocation.chunk_count
                 if error_type:
                     attributes[sc.ERROR_TYPE] = error_type
+                if content is not None:  # the event goes out whether or not the span is sampled
+                    try:
+                        content_attributes = content.finish(span, invocation, response, error_type is not None,
+                                                            attributes, recording)
+                        if content_attributes:
+                            attributes.update(content_attributes)
+                    except Exception as exc:  # noqa: BLE001
+                        internal_error("content", exc)
+            if recording:
                 span.set_attributes(attributes)
                 if error is not None:
                     span.record_exception(error)

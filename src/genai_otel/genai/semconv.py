@@ -116,3 +116,18 @@ EVENT_BUDGET_EXCEEDED: Final = "genai_otel.budget.exceeded"
 EXTRA_BUDGET_SPEND_USD: Final = "genai_otel.budget.spend_usd"
 EXTRA_BUDGET_THRESHOLD_USD: Final = "genai_otel.budget.threshold_usd"
 EXTRA_BUDGET_WINDOW_S: Final = "genai_otel.budget.window_s"
+
+# --- message content and the prompt hash (issue 5): emitted by genai/content/ ---
+INPUT_MESSAGES: Final = _g.GEN_AI_INPUT_MESSAGES
+OUTPUT_MESSAGES: Final = _g.GEN_AI_OUTPUT_MESSAGES
+SYSTEM_INSTRUCTIONS: Final = _g.GEN_AI_SYSTEM_INSTRUCTIONS
+TOOL_DEFINITIONS: Final = _g.GEN_AI_TOOL_DEFINITIONS
+EVENT_INFERENCE_DETAILS: Final = "gen_ai.client.inference.operation.details"
+"""The conventions' event (a log record) with one call's content and its span's attributes."""
+EXTRA_PROMPT_HASH: Final = "genai_otel.prompt.hash"
+"""Span attribute on every inference span, whatever the capture mode: BLAKE2b-128 (hex) of the normalized prompt
+(system instructions, input messages, tool definitions), keyed with ``GENAI_OTEL_PROMPT_HASH_SALT`` when set."""
+METRIC_CONTENT_TRUNCATED: Final = "genai_otel.content.truncated"
+"""Counter (``{event}``): captured content cut or dropped to fit a size limit."""
+EXTRA_CONTENT_LOCATION: Final = "genai_otel.content.location"
+"""Attribute of ``genai_otel.content.truncated``: the span attribute, or the event name, whose content was cut."""

@@ -7,7 +7,7 @@ spans and metrics. Nothing in here knows about any SDK.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Any, Union
 
 AttributeValue = Union[str, bool, int, float, "tuple[str, ...]", "tuple[int, ...]", "tuple[float, ...]"]
 Attributes = dict[str, AttributeValue]
@@ -29,6 +29,15 @@ class GenAIRequest:
     stream: bool = False
     attributes: Attributes = field(default_factory=dict)
     """Further request attributes, keyed by their semconv names (temperature, max_tokens, ...)."""
+    # Message content (issue 5): filled only while content capture is on, in the conventions' "parts" shape
+    # (see genai_otel.genai.content.parts); the recorder redacts and limits a copy before anything is exported.
+    capture_content: bool = False
+    """Content capture is on for this call: the surface and its stream accumulator read output content too."""
+    system_instructions: list[dict[str, Any]] | None = None
+    input_messages: list[dict[str, Any]] | None = None
+    tool_definitions: list[dict[str, Any]] | None = None
+    content_secrets: tuple[str, ...] = ()
+    """This call's credentials and header values, scrubbed from captured content; never exported."""
 
 
 @dataclass(slots=True)
@@ -59,6 +68,8 @@ class GenAIResponse:
     error_type: str | None = None
     """Set when the provider answered with a failure status inside a 2xx body (e.g. a failed Response)."""
     error_message: str | None = None
+    output_messages: list[dict[str, Any]] | None = None
+    """Output messages in the conventions' "parts" shape, one per choice; only while content capture is on."""
 
 
 # One mapping for every adapter, so a dashboard can group by finish reason across providers.

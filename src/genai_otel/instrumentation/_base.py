@@ -26,6 +26,7 @@ from genai_otel._settings import read_choice
 from genai_otel.environment_variables import GENAI_OTEL_CHUNK_TIMING
 from genai_otel.genai import semconv
 from genai_otel.genai._safety import bind_meter, internal_error
+from genai_otel.genai.content import content_capture
 from genai_otel.genai.cost import cost_recorder
 from genai_otel.genai.metrics import GenAIInstruments
 from genai_otel.genai.recorder import Invocation, Recorder
@@ -55,6 +56,11 @@ class Surface(Protocol):
 
     def accumulator(self, request: GenAIRequest) -> Accumulator: ...
 
+    # Optional, for inference surfaces (probed with getattr): the call's input as a normalized
+    # ``genai_otel.genai.content.Prompt`` (the prompt hash is taken over it; it is captured when ``capture``).
+    # ``response()`` and ``accumulator()`` then fill ``output_messages`` when ``request.capture_content``.
+    # def prompt(self, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any], capture: bool) -> Prompt: ...
+
 
 @dataclass(frozen=True)
 class PatchTarget:
@@ -83,13 +89,18 @@ def _make_wrapper(target: PatchTarget, adapter: Adapter, recorder: Recorder) -> 
     surface = target.surface
     classify = adapter.classify
     set_span_in_context = trace.set_span_in_context
+    content = recorder.content
+    read_prompt = getattr(surface, "prompt", None) if content is not None else None  # inference surfaces only
 
     def begin(instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Invocation | None:
         if _inside_call.get() or not is_instrumentation_enabled():
             return None
         sent = dict(kwargs)  # a surface may add to this call's own kwargs (e.g. include_usage): undone if we fail
         try:
-            return recorder.start(surface.request(instance, args, kwargs))
+            request = surface.request(instance, args, kwargs)
+            if read_prompt is not None:
+                content.read_prompt(request, read_prompt, instance, args, kwargs)  # type: ignore[union-attr]
+            return recorder.start(request)
         except Exception as exc:  # noqa: BLE001
             if kwargs != sent:
                 kwargs.clear()
@@ -171,7 +182,8 @@ class GenAIInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         bind_meter(meter)
         per_chunk = read_choice(GENAI_OTEL_CHUNK_TIMING, ("per_stream", "per_chunk"), "per_stream") == "per_chunk"
         cost = cost_recorder(meter, kwargs.get("logger_provider"), _SCHEMA_URL)
-        recorder = Recorder(tracer, GenAIInstruments(meter), per_chunk=per_chunk, cost=cost)
+        content = content_capture(meter, kwargs.get("logger_provider"), _SCHEMA_URL)
+        recorder = Recorder(tracer, GenAIInstruments(meter), per_chunk=per_chunk, cost=cost, content=content)
         adapter = self._adapter()
         self._patched: list[tuple[Any, str]] = []
         self._current = (adapter, recorder)

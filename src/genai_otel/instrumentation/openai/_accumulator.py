@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from genai_otel.genai.types import GenAIResponse, normalize_finish_reason
+from genai_otel.instrumentation.openai._content import ChatOutput
 from genai_otel.instrumentation.openai._usage import response_extras, usage_of
 
 __all__ = ["ChatStreamAccumulator"]
@@ -13,22 +14,27 @@ __all__ = ["ChatStreamAccumulator"]
 class ChatStreamAccumulator:
     """Keeps id, model, finish reason per choice, service tier, fingerprint and the usage chunk."""
 
-    __slots__ = ("response_id", "model", "finish_reasons", "usage", "service_tier", "fingerprint")
+    __slots__ = ("response_id", "model", "finish_reasons", "usage", "service_tier", "fingerprint", "output")
 
-    def __init__(self) -> None:
+    def __init__(self, capture: bool = False) -> None:
         self.response_id: str | None = None
         self.model: str | None = None
         self.finish_reasons: dict[int, str] = {}
         self.usage: Any = None
         self.service_tier: Any = None
         self.fingerprint: Any = None
+        self.output = ChatOutput() if capture else None
+        """Content of the choices, assembled only while content capture is on."""
 
     def add(self, chunk: Any) -> None:
         if self.response_id is None:
             self._identity(chunk)
+        output = self.output
         for choice in chunk.choices or ():
             if choice.finish_reason:
                 self.finish_reasons[choice.index] = choice.finish_reason
+            if output is not None:
+                output.add(choice)
         usage = chunk.usage
         if usage is not None:
             self.usage = usage
@@ -48,4 +54,5 @@ class ChatStreamAccumulator:
             finish_reasons=tuple(normalize_finish_reason(self.finish_reasons[i]) for i in sorted(self.finish_reasons)),
             usage=usage_of(self.usage),
             attributes=response_extras(self.service_tier, self.fingerprint),
+            output_messages=self.output.messages(self.finish_reasons) if self.output is not None else None,
         )

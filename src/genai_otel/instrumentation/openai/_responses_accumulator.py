@@ -30,6 +30,7 @@ from typing import Any
 from genai_otel.genai import semconv as sc
 from genai_otel.genai.stream import LAST_CHUNK
 from genai_otel.genai.types import Attributes, GenAIResponse, Usage, normalize_finish_reason
+from genai_otel.instrumentation.openai._content import ResponsesOutput
 
 __all__ = ["ResponsesStreamAccumulator", "response_record", "responses_usage"]
 
@@ -105,12 +106,13 @@ class ResponsesStreamAccumulator:
     The terminal events (``response.completed`` / ``.incomplete`` / ``.failed``) end the invocation at once.
     """
 
-    __slots__ = ("_error", "_fetched", "_response")
+    __slots__ = ("_error", "_fetched", "_output", "_response")
 
-    def __init__(self, *, fetched: bool) -> None:
+    def __init__(self, *, fetched: bool, capture: bool = False) -> None:
         self._fetched = fetched
         self._response: Any = None
         self._error: Any = None
+        self._output = ResponsesOutput() if capture else None  # output content, only while capture is on
 
     def add(self, event: Any) -> str | None:
         kind = getattr(event, "type", None)
@@ -122,6 +124,8 @@ class ResponsesStreamAccumulator:
                 return LAST_CHUNK
         elif kind == "error":
             self._error = event
+        elif self._output is not None:
+            self._output.add(event, kind)
         return None
 
     def result(self) -> GenAIResponse:
@@ -134,4 +138,6 @@ class ResponsesStreamAccumulator:
             # An ``error`` event is the stream itself failing (for a fetch too: the fetch did not complete).
             record.error_type = getattr(error, "code", None) or _UNKNOWN_ERROR
             record.error_message = getattr(error, "message", None) or None
+        if self._output is not None:
+            record.output_messages = self._output.messages(record.finish_reasons)
         return record

@@ -6,10 +6,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from genai_otel.genai import semconv as sc
+from genai_otel.genai.content import Prompt, read_output
 from genai_otel.genai.types import Attributes, GenAIRequest, GenAIResponse, normalize_finish_reason
 from genai_otel.instrumentation._base import PatchTarget, ResultKind
 from genai_otel.instrumentation._stainless import SdkShapes
 from genai_otel.instrumentation.openai._accumulator import ChatStreamAccumulator
+from genai_otel.instrumentation.openai._content import chat_output, chat_prompt
 from genai_otel.instrumentation.openai._stream_usage import add_stream_usage, hiding_added_usage
 from genai_otel.instrumentation.openai._surface import OpenAISurface, stop_and_choices
 from genai_otel.instrumentation.openai._usage import response_extras, usage_of
@@ -60,6 +62,9 @@ class ChatSurface(OpenAISurface):
         request, endpoint = self._new_request(instance, kwargs, "chat", attributes)
         return add_stream_usage(request, endpoint, instance._client, kwargs, given)
 
+    def prompt(self, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any], capture: bool) -> Prompt | None:
+        return chat_prompt(self._sdk.given, instance, kwargs, capture)
+
     def response(self, result: Any, request: GenAIRequest) -> GenAIResponse:
         choices = getattr(result, "choices", None) or ()
         return GenAIResponse(
@@ -69,10 +74,11 @@ class ChatSurface(OpenAISurface):
             usage=usage_of(getattr(result, "usage", None)),
             attributes=response_extras(getattr(result, "service_tier", None),
                                        getattr(result, "system_fingerprint", None)),
+            output_messages=read_output(chat_output, result) if request.capture_content else None,
         )
 
     def accumulator(self, request: GenAIRequest) -> Any:
-        return hiding_added_usage(request, ChatStreamAccumulator())
+        return hiding_added_usage(request, ChatStreamAccumulator(capture=request.capture_content))
 
 
 def _output_type(response_format: Any) -> str | None:

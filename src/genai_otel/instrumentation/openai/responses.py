@@ -16,7 +16,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from genai_otel.genai import semconv as sc
+from genai_otel.genai.content import Prompt, read_output
 from genai_otel.genai.types import Attributes, GenAIRequest, GenAIResponse
+from genai_otel.instrumentation.openai._content import responses_output, responses_prompt
 from genai_otel.instrumentation.openai._responses_accumulator import ResponsesStreamAccumulator, response_record
 from genai_otel.instrumentation.openai._surface import OpenAISurface
 
@@ -53,11 +55,17 @@ class ResponsesSurface(OpenAISurface):
             attributes[sc.CONVERSATION_ID] = conversation
         return self._new_request(instance, kwargs, sc.OPERATION_CHAT, attributes)[0]
 
+    def prompt(self, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any], capture: bool) -> Prompt | None:
+        return responses_prompt(self._sdk.given, instance, kwargs, capture)
+
     def response(self, result: Any, request: GenAIRequest) -> GenAIResponse:
-        return response_record(result, fetched=False)
+        record = response_record(result, fetched=False)
+        if request.capture_content:
+            record.output_messages = read_output(responses_output, result, record.finish_reasons)
+        return record
 
     def accumulator(self, request: GenAIRequest) -> ResponsesStreamAccumulator:
-        return ResponsesStreamAccumulator(fetched=False)
+        return ResponsesStreamAccumulator(fetched=False, capture=request.capture_content)
 
 
 class FetchResponseSurface(OpenAISurface):

@@ -1,0 +1,61 @@
+"""The credentials and header values of one call to a Stainless-built SDK (openai, anthropic).
+
+Gathered only while content capture is on, so that they can be scrubbed from the captured copy of the content even
+when redaction is off (a user pasting their key into a prompt, a model echoing it back). They are never recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["MIN_SECRET_LENGTH", "call_secrets"]
+
+MIN_SECRET_LENGTH = 8
+"""Shorter values are not scrubbed: a header value such as ``1`` or ``true`` would erase ordinary text."""
+
+_CLIENT_CREDENTIALS = ("api_key", "auth_token", "azure_ad_token", "webhook_secret")
+_SENSITIVE_HEADERS = frozenset({
+    "authorization", "proxy-authorization", "x-api-key", "api-key", "cookie", "set-cookie", "x-goog-api-key",
+    "ocp-apim-subscription-key",
+})  # fmt: skip
+_SENSITIVE_QUERY = frozenset({"api-key", "api_key", "key", "token", "access_token", "sig", "signature"})
+
+
+def call_secrets(instance: Any, kwargs: Mapping[str, Any]) -> tuple[str, ...]:
+    """Values never to be exported for this call: the client's keys and sensitive headers, and every value of the
+    call's ``extra_headers``; ``Bearer x`` contributes ``x`` too."""
+    found: list[str] = []
+    client = getattr(instance, "_client", None)
+    for name in _CLIENT_CREDENTIALS:
+        value = getattr(client, name, None)
+        if isinstance(value, str):
+            found.append(value)
+    for headers in (getattr(client, "_custom_headers", None), _default_headers(client)):
+        if isinstance(headers, Mapping):
+            found += (v for k, v in headers.items() if isinstance(k, str) and k.lower() in _SENSITIVE_HEADERS)
+    extra = kwargs.get("extra_headers")
+    if isinstance(extra, Mapping):
+        found += extra.values()
+    query = kwargs.get("extra_query")
+    if isinstance(query, Mapping):
+        found += (v for k, v in query.items() if isinstance(k, str) and k.lower() in _SENSITIVE_QUERY)
+    secrets: list[str] = []
+    for value in found:
+        if not isinstance(value, str):
+            continue
+        secrets.append(value)
+        scheme, _, credential = value.partition(" ")
+        if credential and scheme.lower() in ("bearer", "basic", "token"):
+            secrets.append(credential.strip())
+    # Longest first, so a key inside a longer header value is replaced as part of the whole value.
+    unique = {value for value in secrets if len(value) >= MIN_SECRET_LENGTH}
+    return tuple(sorted(unique, key=len, reverse=True))
+
+
+def _default_headers(client: Any) -> Any:
+    """The client's default headers (its auth headers included), if it can tell without side effects."""
+    try:
+        return getattr(client, "default_headers", None)
+    except Exception:  # noqa: BLE001 - a property that needs what the client does not have (e.g. Bedrock creds)
+        return None
