@@ -38,6 +38,7 @@ _EVENT_ORDER = (_SYSTEM, _INPUT, _TOOLS, _OUTPUT)
 # Values that are structure, not content: never redacted.
 _STRUCTURAL = frozenset({"type", "role", "finish_reason", "modality", "mime_type"})
 _SECRET = "<SECRET>"
+_WITHHELD = "<REDACTED>"
 _ERROR_FINISH = "error"
 
 
@@ -188,7 +189,11 @@ class _Copier:
         if not text:
             return text
         if self._chain:
-            text = self._chain(text)
+            try:
+                text = self._chain(text)
+            except Exception as exc:  # noqa: BLE001 - a plugged-in redactor failed: nothing unredacted gets out
+                internal_error("content.redactor", exc)
+                return _WITHHELD
         for secret in self._secrets:
             if secret in text:
                 text = text.replace(secret, _SECRET)

@@ -95,7 +95,8 @@ class Detector:
 _IPV4_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 
 # In the order they run: secrets first (a JWT or key must not be half-eaten by the phone detector), then the
-# patterns with separators (email, SSN, card), then IP addresses, then phone numbers.
+# patterns with separators (email, SSN, card), then IP addresses (v6 first: it may end in a v4 address), then phone
+# numbers.
 DETECTORS: tuple[Detector, ...] = (
     Detector("jwt", "<JWT>", re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")),
     Detector("bearer_token", "Bearer <BEARER_TOKEN>",
@@ -113,11 +114,11 @@ DETECTORS: tuple[Detector, ...] = (
              re.compile(r"(?<![\w-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\w-])")),
     Detector("credit_card", "<CREDIT_CARD>",
              re.compile(r"(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w-])"), check=_card),
-    Detector("ipv4", "<IPV4>", re.compile(rf"(?<![\w.]){_IPV4_OCTET}(?:\.{_IPV4_OCTET}){{3}}(?![\w]|\.\d)")),
     Detector("ipv6", "<IPV6>",
-             re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|" + _IPV4_OCTET +
-                        r"(?:\." + _IPV4_OCTET + r"){3})?(?![\w:])"),
+             re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:" + _IPV4_OCTET + r"(?:\." + _IPV4_OCTET +
+                        r"){3}|[0-9A-Fa-f]{1,4})?(?![\w:]|\.\d)"),
              check=_ipv6),
+    Detector("ipv4", "<IPV4>", re.compile(rf"(?<![\w.]){_IPV4_OCTET}(?:\.{_IPV4_OCTET}){{3}}(?![\w]|\.\d)")),
     Detector("phone", "<PHONE>",
              re.compile(r"(?<![\w+])(?:"
                         r"\+[1-9]\d{0,2}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){2,4}"  # international
