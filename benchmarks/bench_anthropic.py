@@ -29,8 +29,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--providers", choices=("sdk", "noop", "both"), default="both",
+                        help="sdk: real SDK providers (total cost); noop: genai-otel's own code only")
     options = parser.parse_args()
-    tracer_provider, meter_provider = providers()
+    for kind in ("sdk", "noop") if options.providers == "both" else (options.providers,):
+        run_suite(options, kind)
+
+
+def run_suite(options: argparse.Namespace, kind: str) -> None:
+    tracer_provider, meter_provider = providers(kind)
     instrumentor = AnthropicInstrumentor()
 
     def instrument() -> None:
@@ -66,7 +73,7 @@ def main() -> None:
             for _ in range(max(1, calls // 32)):
                 loop.run_until_complete(batch())
 
-        print(f"anthropic {anthropic.__version__}, {options.rounds} rounds, CPU time per call (process_time)")
+        print(f"anthropic {anthropic.__version__}, {kind} providers, {options.rounds} rounds, CPU time per call")
         compare("messages, non-stream", non_stream, calls, instrument, instrumentor.uninstrument, options.rounds)
         compare("messages, 100-chunk stream=True", stream_100, calls // 4, instrument, instrumentor.uninstrument,
                 options.rounds)
@@ -74,7 +81,9 @@ def main() -> None:
                 instrumentor.uninstrument, options.rounds)
         compare("messages, 32 concurrent async", concurrent_32, max(1, calls // 32) * 32, instrument,
                 instrumentor.uninstrument, options.rounds)
+        loop.run_until_complete(aclient.close())
         loop.close()
+        client.close()
 
 
 if __name__ == "__main__":
