@@ -1,7 +1,7 @@
 """Summarises a streamed message event by event; never stores the events.
 
 Reads ``message_start`` (id, model, input and cache token counts) and ``message_delta`` (stop reason, final usage).
-Everything else (content blocks, text, thinking and ``input_json`` deltas) passes by untouched.
+Content blocks (text, thinking and ``input_json`` deltas) are assembled only while content capture is on.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from genai_otel.genai.types import GenAIResponse, normalize_finish_reason
+from genai_otel.instrumentation.anthropic._content import MessageOutput
 from genai_otel.instrumentation.anthropic._usage import stream_usage_of, usage_extras
 
 __all__ = ["MessageStreamAccumulator"]
@@ -17,14 +18,15 @@ __all__ = ["MessageStreamAccumulator"]
 class MessageStreamAccumulator:
     """Keeps what ``message_start`` and the last ``message_delta`` say."""
 
-    __slots__ = ("delta_usage", "model", "response_id", "start_usage", "stop_reason")
+    __slots__ = ("delta_usage", "model", "output", "response_id", "start_usage", "stop_reason")
 
-    def __init__(self) -> None:
+    def __init__(self, capture: bool = False) -> None:
         self.response_id: str | None = None
         self.model: str | None = None
         self.stop_reason: str | None = None
         self.start_usage: Any = None
         self.delta_usage: Any = None
+        self.output = MessageOutput() if capture else None
 
     def add(self, event: Any) -> None:
         kind = getattr(event, "type", None)
@@ -40,6 +42,8 @@ class MessageStreamAccumulator:
             usage = getattr(event, "usage", None)
             if usage is not None:
                 self.delta_usage = usage
+        elif self.output is not None and kind in ("content_block_start", "content_block_delta"):
+            self.output.add(event, kind)
 
     def result(self) -> GenAIResponse:
         reason = self.stop_reason
@@ -49,4 +53,5 @@ class MessageStreamAccumulator:
             finish_reasons=(normalize_finish_reason(reason),) if reason else (),
             usage=stream_usage_of(self.start_usage, self.delta_usage),
             attributes=usage_extras(self.start_usage),  # message_delta carries no cache-write split
+            output_messages=self.output.messages(reason) if self.output is not None else None,
         )

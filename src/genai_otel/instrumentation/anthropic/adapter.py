@@ -11,10 +11,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from genai_otel.genai import semconv as sc
+from genai_otel.genai.content import Prompt, read_output
 from genai_otel.genai.types import Attributes, GenAIRequest, GenAIResponse, normalize_finish_reason
 from genai_otel.instrumentation._base import PatchTarget, ResultKind
 from genai_otel.instrumentation._stainless import SdkShapes, server_of
 from genai_otel.instrumentation.anthropic._accumulator import MessageStreamAccumulator
+from genai_otel.instrumentation.anthropic._content import message_output, messages_prompt
 from genai_otel.instrumentation.anthropic._stream_helper import defer_request
 from genai_otel.instrumentation.anthropic._usage import usage_extras, usage_of
 
@@ -98,6 +100,9 @@ class MessagesSurface:
             attributes=attributes,
         )
 
+    def prompt(self, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any], capture: bool) -> Prompt | None:
+        return messages_prompt(self._sdk.given, instance, kwargs, capture)
+
     def response(self, result: Any, request: GenAIRequest) -> GenAIResponse:
         reason = getattr(result, "stop_reason", None)
         usage = getattr(result, "usage", None)
@@ -107,10 +112,11 @@ class MessagesSurface:
             finish_reasons=(normalize_finish_reason(reason),) if reason else (),
             usage=usage_of(usage),
             attributes=usage_extras(usage),
+            output_messages=read_output(message_output, result) if request.capture_content else None,
         )
 
     def accumulator(self, request: GenAIRequest) -> MessageStreamAccumulator:
-        return MessageStreamAccumulator()
+        return MessageStreamAccumulator(capture=request.capture_content)
 
 
 def _asks_for_json(output_config: Any, output_format: Any) -> bool:
