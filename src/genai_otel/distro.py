@@ -90,7 +90,8 @@ def apply(environ: MutableMapping[str, str]) -> Plan:
 
 
 class GenAIOtelDistro(BaseDistro):  # type: ignore[misc]
-    """Defaults: the local store when nothing is configured, else OTLP for traces, metrics and logs."""
+    """Defaults: the local store when nothing is configured, else OTLP for traces, metrics and logs; and, unless
+    ``GENAI_OTEL_OTHER_INSTRUMENTATIONS=allow``, other GenAI instrumentations of our SDKs are not loaded."""
 
     def _configure(self, **kwargs: Any) -> None:
         try:
@@ -101,3 +102,18 @@ class GenAIOtelDistro(BaseDistro):  # type: ignore[misc]
             for name in _SIGNAL_VARIABLES:
                 os.environ.setdefault(name, "otlp")
             internal_error("distro.configure", exc)
+
+    def load_instrumentor(self, entry_point: Any, **kwargs: Any) -> None:
+        """Load an instrumentor, except another GenAI instrumentation of an SDK we instrument (``genai_otel._others``:
+        ``GENAI_OTEL_OTHER_INSTRUMENTATIONS=suppress``, the default), so each call has one GenAI span."""
+        try:
+            from genai_otel._others import to_skip  # noqa: PLC0415 - only at start-up
+
+            skip = to_skip(entry_point, os.environ) is not None
+        except Exception as exc:  # noqa: BLE001 - if in doubt, load it as any distro would
+            from genai_otel.genai._safety import internal_error  # noqa: PLC0415
+
+            skip = False
+            internal_error("distro.others", exc)
+        if not skip:
+            super().load_instrumentor(entry_point, **kwargs)

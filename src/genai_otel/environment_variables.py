@@ -107,3 +107,47 @@ __all__ += [
     "GENAI_OTEL_REDACT_PATTERNS",
     "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT",
 ]
+
+# --- hooks, other instrumentations, thread context (issue 7; read by genai_otel/hooks.py, genai_otel/_others.py,
+# instrumentation/_base.py) ---
+
+GENAI_OTEL_HOOKS: Final = "GENAI_OTEL_HOOKS"
+"""Hooks to load: comma-separated ``package.module:attribute`` (or ``package.module``) targets, each a function (an
+``end`` hook) or an object or module with ``before`` / ``success`` / ``failure`` / ``end``. Loaded once, when the
+first instrumentor starts; a target that cannot be loaded warns once, naming the variable and the value, and is
+skipped. Unset by default (entry points in the group ``genai_otel_hooks`` are loaded too)."""
+
+GENAI_OTEL_HOOK_TIMEOUT_MS: Final = "GENAI_OTEL_HOOK_TIMEOUT_MS"
+"""The most a call waits for its synchronous hooks at one point (before it is sent; after it ends), in
+milliseconds (> 0). Default ``100``. A hook still running then is counted as a ``timeout`` and skipped until it
+returns; its later writes are ignored."""
+
+GENAI_OTEL_HOOK_ASYNC_TIMEOUT_S: Final = "GENAI_OTEL_HOOK_ASYNC_TIMEOUT_S"
+"""Seconds (> 0) after which an async hook (never awaited by the call) is cancelled and counted as a ``timeout``.
+Default ``60``."""
+
+GENAI_OTEL_HOOK_METRIC_ATTRIBUTES: Final = "GENAI_OTEL_HOOK_METRIC_ATTRIBUTES"
+"""Comma-separated attribute names hooks may put on the GenAI metrics (e.g. ``app.tenant,app.feature``); others are
+ignored with one warning. Keep them low-cardinality. Names in ``gen_ai.*`` / ``genai_otel.*`` are refused. Unset by
+default: hooks add span attributes only."""
+
+GENAI_OTEL_OTHER_INSTRUMENTATIONS: Final = "GENAI_OTEL_OTHER_INSTRUMENTATIONS"
+"""What ``opentelemetry-instrument`` does with other installed instrumentations of the SDKs genai-otel instruments
+(OpenTelemetry's ``opentelemetry-instrumentation-openai-v2`` and ``-genai-*``, OpenLLMetry, OpenInference):
+``suppress`` (default: not loaded while ours is enabled for that SDK, so each call has one GenAI span, ours) or
+``allow`` (loaded as usual: each call then has one span from each). Another value warns once and means
+``suppress``. To keep only theirs, ``allow`` and disable ours (``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS=
+genai_otel_openai``)."""
+
+GENAI_OTEL_THREAD_CONTEXT: Final = "GENAI_OTEL_THREAD_CONTEXT"
+"""``true`` (default): tasks submitted to a ``concurrent.futures.ThreadPoolExecutor`` run in the submitter's
+OpenTelemetry context, so their GenAI calls nest under the submitting span; ``false`` leaves executors alone."""
+
+__all__ += [
+    "GENAI_OTEL_HOOKS",
+    "GENAI_OTEL_HOOK_ASYNC_TIMEOUT_S",
+    "GENAI_OTEL_HOOK_METRIC_ATTRIBUTES",
+    "GENAI_OTEL_HOOK_TIMEOUT_MS",
+    "GENAI_OTEL_OTHER_INSTRUMENTATIONS",
+    "GENAI_OTEL_THREAD_CONTEXT",
+]

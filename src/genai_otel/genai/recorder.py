@@ -17,11 +17,14 @@ from genai_otel.genai._safety import internal_error
 from genai_otel.genai.types import Attributes, GenAIRequest, GenAIResponse, Usage
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from opentelemetry.trace import Span, Tracer
 
     from genai_otel.genai.content import ContentCapture
     from genai_otel.genai.cost import CostRecorder
     from genai_otel.genai.metrics import GenAIInstruments
+    from genai_otel.instrumentation._extensions import Extensions
 
 __all__ = ["Invocation", "Recorder", "error_type_of"]
 
@@ -55,7 +58,7 @@ class Invocation:
     """One GenAI call in flight: its span, its request, and stream timings."""
 
     __slots__ = ("span", "request", "started", "first_chunk", "last_chunk", "chunk_count", "chunk_gaps", "ended",
-                 "metric_attributes")
+                 "metric_attributes", "extras")
 
     def __init__(self, span: Span, request: GenAIRequest, metric_attributes: Attributes, per_chunk: bool) -> None:
         self.span = span
@@ -67,6 +70,8 @@ class Invocation:
         self.chunk_count = 0
         self.chunk_gaps: list[float] | None = [] if per_chunk else None
         self.ended = False
+        self.extras: Any = None
+        """Per-call state of the extensions (HTTP attempts, the SDK result for hooks); see ``Recorder.extensions``."""
 
     def chunk_arrived(self) -> None:
         """Note the arrival time of one stream chunk (called for every chunk; keep it tiny)."""
@@ -82,22 +87,27 @@ class Invocation:
 class Recorder:
     """Emits one CLIENT span and the GenAI client metrics per invocation."""
 
-    __slots__ = ("_tracer", "_instruments", "_per_chunk", "_cost", "content")
+    __slots__ = ("_tracer", "_instruments", "_per_chunk", "_cost", "content", "extensions")
 
     def __init__(self, tracer: Tracer, instruments: GenAIInstruments, per_chunk: bool = False,
-                 cost: CostRecorder | None = None, content: ContentCapture | None = None) -> None:
+                 cost: CostRecorder | None = None, content: ContentCapture | None = None,
+                 extensions: Extensions | None = None) -> None:
         """``per_chunk``: record ``time_per_output_chunk`` for every chunk (the conventions' wording, one SDK
         histogram record per chunk) instead of once per stream with the mean gap between chunks (the default).
         ``cost``: prices each finished call (span attribute and cost metrics, see ``genai_otel.genai.cost``).
         ``content``: the prompt hash and opt-in message content (see ``genai_otel.genai.content``); the engine
-        hands it each call's prompt, ``finish`` puts the captured copy on the span and in the event."""
+        hands it each call's prompt, ``finish`` puts the captured copy on the span and in the event.
+        ``extensions``: HTTP attempts and rate limits, the JSON-output check, response ids for evaluations and the
+        hooks (``genai_otel.instrumentation._extensions``): told when each call starts and just before it ends."""
         self._tracer = tracer
         self._instruments = instruments
         self._per_chunk = per_chunk
         self._cost = cost
         self.content = content
+        self.extensions = extensions
 
-    def start(self, request: GenAIRequest) -> Invocation:
+    def start(self, request: GenAIRequest, parameters: Mapping[str, Any] | None = None) -> Invocation:
+        """Open the call's span. ``parameters``: the SDK call's keyword arguments (for hooks and the JSON check)."""
         base: Attributes = {sc.OPERATION_NAME: request.operation, sc.PROVIDER_NAME: request.provider}
         if request.model:
             base[sc.REQUEST_MODEL] = request.model
@@ -110,7 +120,10 @@ class Recorder:
         span_attributes.update(request.attributes)
         name = f"{request.operation} {request.model}" if request.model else request.operation
         span = self._tracer.start_span(name, kind=_CLIENT, attributes=span_attributes)
-        return Invocation(span, request, base, self._per_chunk)
+        invocation = Invocation(span, request, base, self._per_chunk)
+        if self.extensions is not None:
+            self.extensions.started(invocation, parameters)
+        return invocation
 
     def finish(
         self,
@@ -169,6 +182,9 @@ class Recorder:
                 elif error_type:
                     message = response.error_message if response is not None else None
                     span.set_status(Status(StatusCode.ERROR, message or error_type))
+            if self.extensions is not None:  # guarded inside; may add hook attributes to metric_attributes
+                self.extensions.finishing(invocation, response, error, error_type, cost_attributes, elapsed,
+                                          metric_attributes)
         finally:
             span.end()
         self._record_metrics(invocation, elapsed, metric_attributes, response.usage if response else None,

@@ -12,6 +12,7 @@ from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as _g
 from opentelemetry.semconv._incubating.attributes import openai_attributes as _o
 from opentelemetry.semconv._incubating.metrics import gen_ai_metrics as _m
 from opentelemetry.semconv.attributes import error_attributes as _e
+from opentelemetry.semconv.attributes import http_attributes as _h
 from opentelemetry.semconv.attributes import server_attributes as _s
 
 # --- span and metric attributes (semconv) ---
@@ -131,3 +132,46 @@ METRIC_CONTENT_TRUNCATED: Final = "genai_otel.content.truncated"
 """Counter (``{event}``): captured content cut or dropped to fit a size limit."""
 EXTRA_CONTENT_LOCATION: Final = "genai_otel.content.location"
 """Attribute of ``genai_otel.content.truncated``: the span attribute, or the event name, whose content was cut."""
+
+# --- hooks, evaluations, HTTP attempts and rate limits, self-health (issue 7): our extras, in README.md ---
+# (the semconv package keeps the evaluation names only as deprecated aliases; the event still defines them)
+EVALUATION_NAME: Final = _g.GEN_AI_EVALUATION_NAME
+EVALUATION_SCORE_VALUE: Final = _g.GEN_AI_EVALUATION_SCORE_VALUE
+EVALUATION_SCORE_LABEL: Final = _g.GEN_AI_EVALUATION_SCORE_LABEL
+EVALUATION_EXPLANATION: Final = _g.GEN_AI_EVALUATION_EXPLANATION
+EVENT_EVALUATION_RESULT: Final = "gen_ai.evaluation.result"
+"""The conventions' event (a log record) with one evaluation of a call's output, parented to the call's span."""
+METRIC_EVALUATION_SCORE: Final = "genai_otel.evaluation.score"
+"""Histogram (``1``): evaluation scores, by ``gen_ai.evaluation.name`` (and label, provider and request model)."""
+HTTP_STATUS_CODE: Final = _h.HTTP_RESPONSE_STATUS_CODE
+HTTP_RESEND_COUNT: Final = _h.HTTP_REQUEST_RESEND_COUNT
+EXTRA_HTTP_ATTEMPTS: Final = "genai_otel.http.attempts"
+"""Span attribute (int), on calls the SDK retried: the HTTP requests the call took (absent: one)."""
+EVENT_HTTP_ATTEMPT: Final = "genai_otel.http.attempt"
+"""Span event per HTTP attempt of a retried call, at its start: ``http.response.status_code`` or ``error.type``,
+``genai_otel.request_id``, and from the second attempt on ``http.request.resend_count``, ``genai_otel.http.wait_s``."""
+EXTRA_HTTP_WAIT: Final = "genai_otel.http.wait_s"
+"""Seconds between the end of the previous attempt and the start of this one (the SDK's back-off)."""
+EXTRA_REQUEST_ID: Final = "genai_otel.request_id"
+"""The provider's request id header of the last attempt (OpenAI ``x-request-id``, Anthropic ``request-id``)."""
+RATELIMIT_PREFIX: Final = "genai_otel.ratelimit."
+"""Span attributes ``genai_otel.ratelimit.{requests,tokens,input_tokens,output_tokens}.{limit,remaining,reset_s}``
+from the provider's rate-limit headers of the last attempt."""
+METRIC_RATELIMIT_REQUESTS_REMAINING: Final = "genai_otel.ratelimit.requests.remaining"
+METRIC_RATELIMIT_REQUESTS_LIMIT: Final = "genai_otel.ratelimit.requests.limit"
+METRIC_RATELIMIT_REQUESTS_RESET: Final = "genai_otel.ratelimit.requests.reset"
+METRIC_RATELIMIT_TOKENS_REMAINING: Final = "genai_otel.ratelimit.tokens.remaining"
+METRIC_RATELIMIT_TOKENS_LIMIT: Final = "genai_otel.ratelimit.tokens.limit"
+METRIC_RATELIMIT_TOKENS_RESET: Final = "genai_otel.ratelimit.tokens.reset"
+"""Gauges: the last rate-limit headroom each provider reported, by provider, request model and server address;
+the token gauges carry ``gen_ai.token.type`` (input | output) for limits a provider splits (Anthropic)."""
+EXTRA_JSON_VALID: Final = "genai_otel.output.json.valid"
+"""Span attribute (bool) on calls that asked for JSON output: whether every output parsed (and matched the schema)."""
+EXTRA_JSON_CHECK: Final = "genai_otel.output.json.check"
+"""What was checked: ``schema`` (parsed and validated against the requested schema or type) or ``parse``."""
+METRIC_JSON_CHECKS: Final = "genai_otel.output.json.checks"
+"""Counter (``{call}``): JSON-output checks, by provider, request model, ``genai_otel.output.json.valid`` and check."""
+METRIC_HOOK_FAILURES: Final = "genai_otel.hook.failures"
+"""Counter (``{error}``): hook runs that raised, overran their time budget or were skipped (still late, overloaded)."""
+EXTRA_HOOK_NAME: Final = "genai_otel.hook.name"
+EXTRA_HOOK_PHASE: Final = "genai_otel.hook.phase"

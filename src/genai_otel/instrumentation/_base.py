@@ -30,6 +30,7 @@ from genai_otel.genai.content import content_capture
 from genai_otel.genai.cost import cost_recorder
 from genai_otel.genai.metrics import GenAIInstruments
 from genai_otel.genai.recorder import Invocation, Recorder
+from genai_otel.instrumentation._extensions import start_extensions, stop_extensions
 from genai_otel.instrumentation._results import ResultKind, deliver
 from genai_otel.version import __version__
 
@@ -42,9 +43,10 @@ __all__ = ["Adapter", "GenAIInstrumentor", "PatchTarget", "ResultKind", "Surface
 _logger = logging.getLogger("genai_otel")
 _SCHEMA_URL = "https://opentelemetry.io/schemas/1.41.1"
 
-# True while a patched call is running in this context, so SDK helpers that call other patched methods
-# (``stream()`` -> ``create()``) and stacked instrumentations yield exactly one span per call.
-_inside_call: ContextVar[bool] = ContextVar("genai_otel_inside_call", default=False)
+# The running call's Invocation (truthy) while a patched call is running in this context, so SDK helpers that call
+# other patched methods (``stream()`` -> ``create()``) and stacked instrumentations yield exactly one span per call,
+# and the HTTP layer knows which call an attempt belongs to (``_http_attempts``). False otherwise.
+_inside_call: ContextVar[Any] = ContextVar("genai_otel_inside_call", default=False)
 
 
 class Surface(Protocol):
@@ -100,7 +102,7 @@ def _make_wrapper(target: PatchTarget, adapter: Adapter, recorder: Recorder) -> 
             request = surface.request(instance, args, kwargs)
             if read_prompt is not None:
                 content.read_prompt(request, read_prompt, instance, args, kwargs)  # type: ignore[union-attr]
-            return recorder.start(request)
+            return recorder.start(request, kwargs)
         except Exception as exc:  # noqa: BLE001
             if kwargs != sent:
                 kwargs.clear()
@@ -131,7 +133,7 @@ def _make_wrapper(target: PatchTarget, adapter: Adapter, recorder: Recorder) -> 
             if invocation is None:
                 return await wrapped(*args, **kwargs)
             token = otel_context.attach(set_span_in_context(invocation.span))
-            inside = _inside_call.set(True)
+            inside = _inside_call.set(invocation)
             try:
                 result = await wrapped(*args, **kwargs)
             except BaseException as exc:
@@ -149,7 +151,7 @@ def _make_wrapper(target: PatchTarget, adapter: Adapter, recorder: Recorder) -> 
         if invocation is None:
             return wrapped(*args, **kwargs)
         token = otel_context.attach(set_span_in_context(invocation.span))
-        inside = _inside_call.set(True)
+        inside = _inside_call.set(invocation)
         try:
             result = wrapped(*args, **kwargs)
         except BaseException as exc:
@@ -183,8 +185,11 @@ class GenAIInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         per_chunk = read_choice(GENAI_OTEL_CHUNK_TIMING, ("per_stream", "per_chunk"), "per_stream") == "per_chunk"
         cost = cost_recorder(meter, kwargs.get("logger_provider"), _SCHEMA_URL)
         content = content_capture(meter, kwargs.get("logger_provider"), _SCHEMA_URL)
-        recorder = Recorder(tracer, GenAIInstruments(meter), per_chunk=per_chunk, cost=cost, content=content)
         adapter = self._adapter()
+        extensions = start_extensions(meter, adapter.package, kwargs.get("logger_provider"), _SCHEMA_URL,
+                                      _inside_call)
+        recorder = Recorder(tracer, GenAIInstruments(meter), per_chunk=per_chunk, cost=cost, content=content,
+                            extensions=extensions)
         self._patched: list[tuple[Any, str]] = []
         self._current = (adapter, recorder)
         if not getattr(self, "_hook_registered", False):
@@ -225,6 +230,8 @@ class GenAIInstrumentor(BaseInstrumentor):  # type: ignore[misc]
             self._patched.append((owner, attribute))
 
     def _uninstrument(self, **kwargs: Any) -> None:
+        if getattr(self, "_current", None) is not None:
+            stop_extensions()
         self._current = None
         for owner, attribute in getattr(self, "_patched", ()):
             unwrap(owner, attribute)

@@ -15,6 +15,7 @@ import wrapt
 
 from genai_otel.genai._safety import internal_error
 from genai_otel.genai.stream import AsyncStreamProxy, StreamState, SyncStreamProxy
+from genai_otel.instrumentation._extensions import keep_result, tap_stream
 
 if TYPE_CHECKING:
     from genai_otel.genai.recorder import Invocation, Recorder
@@ -41,17 +42,19 @@ def deliver(kind: ResultKind, result: Any, invocation: Invocation, recorder: Rec
             classify: Any) -> Any:
     """Close the invocation or hand its ending to a proxy; return what the caller receives."""
     if kind is ResultKind.VALUE:
+        keep_result(invocation, result)
         recorder.finish(invocation, surface.response(result, invocation.request))
         return result
     if kind is ResultKind.STREAM:
-        return SyncStreamProxy(result, StreamState(recorder, invocation, surface.accumulator(invocation.request)))
+        accumulator = tap_stream(invocation, surface.accumulator(invocation.request))
+        return SyncStreamProxy(result, StreamState(recorder, invocation, accumulator))
     if kind is ResultKind.ASYNC_STREAM:
-        return AsyncStreamProxy(result, StreamState(recorder, invocation, surface.accumulator(invocation.request)))
-    if kind is ResultKind.RAW and not invocation.request.stream:
-        recorder.finish(invocation, surface.response(result.parse(), invocation.request))
-        return result
-    if kind is ResultKind.ASYNC_RAW and not invocation.request.stream:
-        recorder.finish(invocation, surface.response(_parse_read(result), invocation.request))
+        accumulator = tap_stream(invocation, surface.accumulator(invocation.request))
+        return AsyncStreamProxy(result, StreamState(recorder, invocation, accumulator))
+    if (kind is ResultKind.RAW or kind is ResultKind.ASYNC_RAW) and not invocation.request.stream:
+        parsed = result.parse() if kind is ResultKind.RAW else _parse_read(result)
+        keep_result(invocation, parsed)
+        recorder.finish(invocation, surface.response(parsed, invocation.request))
         return result
     watcher = _ParseWatcher(invocation, recorder, surface, classify)
     if kind is ResultKind.ASYNC_RAW_STREAMED or kind is ResultKind.ASYNC_RAW:
