@@ -163,12 +163,16 @@ def _strict(schema: dict[str, Any]) -> dict[str, Any]:
 STRICT: dict[str, dict[str, Any]] = {name: _strict(schema) for name, schema in SCHEMAS.items()}
 
 
+_VALIDATORS = {name: (jsonschema.Draft202012Validator(SCHEMAS[name]), jsonschema.Draft202012Validator(STRICT[name]))
+               for name in SCHEMAS}
+
+
 def validate(name: str, value: Any) -> Any:
     """Validate one captured piece (a JSON string from a span, or the structured value of an event) against the
     conventions' schema and the strict variant; returns the parsed value."""
     document = json.loads(value) if isinstance(value, str) else _plain(value)
-    jsonschema.validate(document, SCHEMAS[name])
-    jsonschema.validate(document, STRICT[name])
+    for validator in _VALIDATORS[name]:
+        validator.validate(document)
     return document
 
 

@@ -41,8 +41,8 @@ def plain(claude: Any) -> dict[str, Any]:
 
 
 def stream(claude: Any) -> dict[str, Any]:
-    for _ in claude.messages.create(model=MODEL, max_tokens=100, stream=True,
-                                    system=[{"type": "text", "text": "Be brief.", "cache_control": {"type": "ephemeral"}}],
+    system = [{"type": "text", "text": "Be brief.", "cache_control": {"type": "ephemeral"}}]
+    for _ in claude.messages.create(model=MODEL, max_tokens=100, stream=True, system=system,
                                     messages=[{"role": "user", "content": "Count"}], **directives(chunks=3)):
         pass
     return {"gen_ai.system_instructions": [{"type": "text", "content": "Be brief."}],

@@ -132,26 +132,21 @@ def _cut_value(value: Any, cap: int) -> tuple[Any, bool]:
 
 
 def _drop(value: Any, budget: int, drop_front: frozenset[int]) -> Any:
-    """Drop whole items (from the longest list first) until ``value`` fits; ``[]`` / ``{}`` of empties at worst."""
+    """Drop whole items (from the longest list first) until ``value`` fits; the item next to each gap is marked."""
     if isinstance(value, list):
         lists: list[list[Any]] = [value]
         front = [0 in drop_front]
     else:
         lists = list(value.values())
         front = [index in drop_front for index in range(len(lists))]
-    dropped = [False] * len(lists)
     while size(value) > budget:
         index = max(range(len(lists)), key=lambda i: len(lists[i]))
         items = lists[index]
         if not items:
             break
         items.pop(0 if front[index] else -1)
-        dropped[index] = True
-    for index, items in enumerate(lists):
-        if dropped[index] and items:
+        if items:
             edge = items[0] if front[index] else items[-1]
-            if isinstance(edge, dict) and edge.get(_MARK) is not True:
+            if isinstance(edge, dict):
                 edge[_MARK] = True
-                if size(value) > budget:  # no room for the mark itself: one more item goes
-                    items.remove(edge)
     return value
