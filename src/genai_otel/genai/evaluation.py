@@ -98,11 +98,11 @@ _emitter_lock = threading.Lock()
 
 
 def bind(meter: Meter, logger_provider: LoggerProvider | None, schema_url: str | None) -> None:
-    """Use the instrumentor's meter and logger provider (the first instrumentor's wins)."""
+    """Emit with this instrumentor's meter and logger provider (the one instrumented last)."""
     global _emitter
+    emitter = _Emitter(meter, get_logger(sc.SCOPE_NAME, __version__, logger_provider, schema_url=schema_url))
     with _emitter_lock:
-        if _emitter is None:
-            _emitter = _Emitter(meter, get_logger(sc.SCOPE_NAME, __version__, logger_provider, schema_url=schema_url))
+        _emitter = emitter
 
 
 def _current_emitter() -> _Emitter:
