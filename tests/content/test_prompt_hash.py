@@ -1,0 +1,135 @@
+"""``genai_otel.prompt.hash``: on every inference span whatever the capture mode, stable, salted on request."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from hashlib import blake2b
+from typing import Any
+
+import openai
+import pytest
+
+from genai_otel.genai.content import prompt_hash
+from tests.content.conftest import capturing, directives
+
+MODEL = "gpt-4o-mini"
+HASH = "genai_otel.prompt.hash"
+HI = [{"role": "user", "content": "Hi"}]
+
+
+def expected_hash(system: list[Any], messages: list[Any], tools: list[Any], key: bytes = b"") -> str:
+    """Computed here from the documented definition, independently of genai-otel's code."""
+    text = json.dumps([system, messages, tools], ensure_ascii=False, separators=(",", ":"))
+    return blake2b(text.encode(), digest_size=16, key=key).hexdigest()
+
+
+HI_HASH = expected_hash([], [{"role": "user", "parts": [{"type": "text", "content": "Hi"}]}], [])
+
+
+def hashes(telemetry: Any) -> list[str | None]:
+    return [span.attributes.get(HASH) for span in telemetry.genai_spans()]
+
+
+def test_on_every_inference_span_with_capture_off(client: openai.OpenAI, telemetry: Any) -> None:
+    client.chat.completions.create(model=MODEL, messages=HI)
+    for _ in client.chat.completions.create(model=MODEL, messages=HI, stream=True):
+        pass
+    client.responses.create(model=MODEL, input=HI)
+    client.completions.create(model="gpt-3.5-turbo-instruct", prompt="Hi")
+    client.embeddings.create(model="text-embedding-3-small", input="Hi")
+    assert hashes(telemetry) == [HI_HASH, HI_HASH, HI_HASH, HI_HASH, None]  # not on embeddings
+    assert "gen_ai.input.messages" not in telemetry.genai_spans()[0].attributes
+
+
+def test_anthropic(claude: Any, telemetry: Any) -> None:
+    with capturing(None):
+        claude.messages.create(model="claude-haiku-4-5", max_tokens=100, messages=HI)
+        claude.messages.create(model="claude-haiku-4-5", max_tokens=100, messages=HI, system="Sys")
+    hi = [{"role": "user", "parts": [{"type": "text", "content": "Hi"}]}]
+    assert hashes(telemetry) == [HI_HASH, expected_hash([{"type": "text", "content": "Sys"}], hi, [])]
+
+
+def test_the_same_prompt_gives_the_same_hash(client: openai.OpenAI, telemetry: Any) -> None:
+    first = client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "Ping"}])
+    history = [{"role": "user", "content": "Ping"}, first.choices[0].message, {"role": "user", "content": "Again"}]
+    same = [{"role": "user", "content": "Ping"}, {"role": "assistant", "content": first.choices[0].message.content},
+            {"role": "user", "content": "Again"}]
+    client.chat.completions.create(model=MODEL, messages=history)  # an SDK object in the history
+    client.chat.completions.create(model="gpt-4o", messages=same, temperature=0.1, seed=3, stream=False,
+                                   extra_headers={"x-trace": "abc"})
+    for _ in client.chat.completions.create(model=MODEL, messages=same, stream=True, **directives(chunks=2)):
+        pass
+    _, *rest = hashes(telemetry)
+    assert len(set(rest)) == 1
+
+
+def test_any_change_gives_another_hash(client: openai.OpenAI, telemetry: Any) -> None:
+    tool = {"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {}}}}
+    other_tool = {"type": "function", "function": {"name": "g", "parameters": {"type": "object", "properties": {}}}}
+    calls: list[dict[str, Any]] = [
+        {"messages": HI},
+        {"messages": [{"role": "user", "content": "Hi!"}]},
+        {"messages": [{"role": "system", "content": "Be terse."}, *HI]},
+        {"messages": [*HI, {"role": "user", "content": "more"}]},
+        {"messages": HI, "tools": [tool]},
+        {"messages": HI, "tools": [other_tool]},
+        {"messages": [{"role": "assistant", "content": "Hi"}]},
+    ]
+    for call in calls:
+        client.chat.completions.create(model=MODEL, **call)
+    found = hashes(telemetry)
+    assert len(set(found)) == len(calls)
+    assert found[0] == HI_HASH
+
+
+def test_capture_mode_does_not_change_it(client: openai.OpenAI, telemetry: Any, logs: Any) -> None:
+    for mode in ("NO_CONTENT", "SPAN_ONLY", "SPAN_AND_EVENT"):
+        with capturing(mode, env={"GENAI_OTEL_REDACT": "all"}):
+            client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "bob@example.com"}])
+    assert len(set(hashes(telemetry))) == 1  # taken before redaction, so it is the same in every mode
+
+
+def test_salt(client: openai.OpenAI, telemetry: Any) -> None:
+    with capturing(None, env={"GENAI_OTEL_PROMPT_HASH_SALT": "pepper-7f1c"}):
+        client.chat.completions.create(model=MODEL, messages=HI)
+    salted = hashes(telemetry)[0]
+    assert salted == expected_hash([], [{"role": "user", "parts": [{"type": "text", "content": "Hi"}]}], [],
+                                   key=b"pepper-7f1c")
+    assert salted != HI_HASH
+    assert "pepper-7f1c" not in str(dict(telemetry.only_span().attributes))
+
+
+def test_long_salts_are_hashed_down() -> None:
+    salt = b"s" * 100
+    assert prompt_hash([], [], [], salt) == blake2b(json.dumps([[], [], []]).replace(" ", "").encode(), digest_size=16,
+                                                     key=blake2b(salt, digest_size=64).digest()).hexdigest()
+
+
+def test_stable_across_processes() -> None:
+    code = ("from genai_otel.genai.content import prompt_hash; "
+            "print(prompt_hash([], [{'role': 'user', 'parts': [{'type': 'text', 'content': 'Hi'}]}], []))")
+    for seed in ("1", "2"):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                             env={"PYTHONHASHSEED": seed, "PATH": ""}).stdout.strip()
+        assert out == HI_HASH
+
+
+def test_messages_that_cannot_be_read_twice_are_left_alone(client: openai.OpenAI, server: Any,
+                                                           telemetry: Any) -> None:
+    """A generator of messages is the SDK's to consume: reading it would send an empty conversation."""
+    client.chat.completions.create(model=MODEL, messages=(m for m in HI))
+    assert server.requests[-1].body["messages"] == HI
+    assert hashes(telemetry) == [None]
+
+
+@pytest.mark.parametrize("mode", ["NO_CONTENT", "SPAN_AND_EVENT"])
+def test_fetch_response_has_none(mode: str, client: openai.OpenAI, telemetry: Any, logs: Any) -> None:
+    with capturing(mode):
+        created = client.responses.create(model=MODEL, input="Hi")
+        client.responses.retrieve(created.id)
+    created_span, fetched_span = telemetry.genai_spans()
+    assert created_span.attributes[HASH] == HI_HASH
+    assert HASH not in fetched_span.attributes
+    assert "gen_ai.output.messages" not in fetched_span.attributes
