@@ -49,7 +49,7 @@ def _instrumentors() -> list[Any]:
 
 
 @contextlib.contextmanager
-def reinstrumented(env: dict[str, str] | None = None) -> Iterator[None]:
+def reinstrumented(env: dict[str, str] | None = None, meter_provider: Any = METER_PROVIDER) -> Iterator[None]:
     """Both SDKs instrumented on the shared providers and ``LOGGER_PROVIDER`` with ``env`` set; restored after."""
     instrumentors = _instrumentors()
     before = [i.is_instrumented_by_opentelemetry for i in instrumentors]
@@ -61,7 +61,7 @@ def reinstrumented(env: dict[str, str] | None = None) -> Iterator[None]:
             for name, value in (env or {}).items():
                 patch.setenv(name, value)
             for instrumentor in instrumentors:
-                instrumentor.instrument(tracer_provider=TRACER_PROVIDER, meter_provider=METER_PROVIDER,
+                instrumentor.instrument(tracer_provider=TRACER_PROVIDER, meter_provider=meter_provider,
                                         logger_provider=LOGGER_PROVIDER)
             try:
                 yield

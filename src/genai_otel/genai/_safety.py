@@ -42,6 +42,7 @@ def bind_meter(meter: Meter) -> None:
     _counter = meter.create_counter(
         semconv.METRIC_INTERNAL_ERRORS, unit="{error}", description="Errors inside genai-otel itself, by kind."
     )
+    _counter.add(0)  # exists at 0 from instrument time, so an alert on it has a series to watch
 
 
 def error_counts() -> dict[str, int]:

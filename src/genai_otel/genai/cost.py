@@ -98,6 +98,7 @@ class CostRecorder:
         self._unpriced: Any = meter.create_counter(
             sc.METRIC_UNPRICED_CALLS, unit="{call}",
             description="GenAI calls that reported token usage for a model with no price.")
+        self._unpriced.add(0)  # exists at 0 from instrument time (self-health, like genai_otel.internal.errors)
         self._alarm = alarm
 
     def record(self, request: GenAIRequest, response: GenAIResponse, span: Span | None = None) -> Attributes | None:

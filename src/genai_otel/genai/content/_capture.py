@@ -66,10 +66,11 @@ class ContentCapture:
         self._chain = chain
         self._logger = otel_logger
         self._truncated: Any = None
-        if meter is not None and self.captures:
+        if meter is not None:  # whatever the mode, at 0 from instrument time (self-health, alertable)
             self._truncated = meter.create_counter(
                 sc.METRIC_CONTENT_TRUNCATED, unit="{event}",
                 description="Captured message content cut or dropped to fit the size limits.")
+            self._truncated.add(0)
 
     # --- at the start of a call ---
 
