@@ -34,10 +34,12 @@ Time budget: a hook never holds up or breaks the application
     writes are ignored and it counts as a ``timeout``; until that run returns the hook is skipped (``skipped``), so a
     hung hook costs the application one budget, not one per call.
 
-    Coroutine functions (``async def``) are never awaited by the call: they run as tasks on the caller's event loop
-    (async calls) or on genai-otel's own event-loop thread (sync calls), cancelled after
-    ``GENAI_OTEL_HOOK_ASYNC_TIMEOUT_S`` (default 60 s). They may run after the span ended, so they cannot set
-    attributes (a write is ignored with a warning); use them for side effects and evaluations (an LLM judge).
+    Coroutine functions (``async def``) are never awaited by the call: they run as tasks on genai-otel's own event
+    loop (one thread), not the caller's, so their work cannot stall the application's loop and ``asyncio.run()``
+    returning does not cancel them; they are cancelled after ``GENAI_OTEL_HOOK_ASYNC_TIMEOUT_S`` (default 60 s), and
+    at interpreter exit those still running get up to 5 s. They may run after the span ended, so they cannot set
+    attributes (a write is ignored with a warning); use them for side effects and evaluations (an LLM judge). A
+    client they create belongs to that loop: create it inside the hook (see ``examples/llm_judge_hook.py``).
 
     A hook that raises, overruns or is skipped is logged once (per hook, phase and kind) and counted in
     ``genai_otel.hook.failures`` (``{error}``; ``genai_otel.hook.name``, ``genai_otel.hook.phase``, ``error.type`` =

@@ -14,6 +14,7 @@ import pytest
 from opentelemetry import trace
 
 import genai_otel
+from genai_otel.genai._hook_runner import wait_idle
 from genai_otel.hooks import CallView
 from tests.extending.conftest import (
     ANSWER,
@@ -241,14 +242,16 @@ def test_add_hook_refuses_what_is_not_a_hook(hooks: Any) -> None:
 
 # --- async hooks ---
 
-async def test_async_hooks_of_async_calls_run_on_the_callers_loop_unawaited(aclient: openai.AsyncOpenAI,
-                                                                          telemetry: Any, hooks: Any) -> None:
-    release = asyncio.Event()
-    seen: list[tuple[str, str | None, bool]] = []
+async def test_async_hooks_of_async_calls_are_never_awaited(aclient: openai.AsyncOpenAI, telemetry: Any,
+                                                         hooks: Any) -> None:
+    release = threading.Event()
+    seen: list[tuple[str, str | None, bool, str]] = []
 
     async def judge(call: CallView) -> None:
-        await release.wait()  # would hold the call for ever if the call awaited it
-        seen.append((call.phase, call.output_text, asyncio.get_running_loop() is loop))
+        while not release.is_set():  # would hold the call for ever if the call awaited it
+            await asyncio.sleep(0.01)
+        seen.append((call.phase, call.output_text, asyncio.get_running_loop() is loop,
+                     threading.current_thread().name))
         genai_otel.record_evaluation("length", score=len(call.output_text or ""))
 
     loop = asyncio.get_running_loop()
@@ -257,14 +260,34 @@ async def test_async_hooks_of_async_calls_run_on_the_callers_loop_unawaited(acli
     assert completion.choices[0].message.content == ANSWER and seen == []
     release.set()
     await asyncio.wait_for(_until(lambda: seen), 5)
-    assert seen == [("end", ANSWER, True)]
+    assert seen == [("end", ANSWER, False, "genai-otel-async-hooks")]  # genai-otel's loop, not the app's
     [score] = telemetry.metric_points("genai_otel.evaluation.score")
     assert score["attributes"] == {"gen_ai.evaluation.name": "length", "gen_ai.provider.name": "openai",
                                    "gen_ai.request.model": MODEL}
     assert score["sum"] == len(ANSWER)
 
 
-def test_async_hooks_of_sync_calls_run_on_the_background_loop(client: openai.OpenAI, telemetry: Any,
+async def test_async_hooks_outlive_the_loop_of_the_call(server: Any, telemetry: Any, hooks: Any) -> None:
+    """A script's ``asyncio.run()`` ends right after its last call: that call's async hooks still complete."""
+    done: list[str | None] = []
+
+    async def end(call: CallView) -> None:
+        await asyncio.sleep(0.2)
+        done.append(call.output_text)
+
+    hooks(end)
+
+    async def script() -> None:
+        async with openai.AsyncOpenAI(api_key="sk-test", base_url=server.openai_base_url, max_retries=0) as sdk:
+            await sdk.chat.completions.create(model=MODEL, messages=USER)
+
+    await asyncio.to_thread(asyncio.run, script())  # its own loop, closed when it returns
+    assert done == []
+    assert await asyncio.to_thread(wait_idle, 5)
+    assert done == [ANSWER]
+
+
+def test_async_hooks_of_sync_calls_run_on_genai_otels_loop(client: openai.OpenAI, telemetry: Any,
                                                               hooks: Any, caplog: pytest.LogCaptureFixture) -> None:
     seen: list[str] = []
 

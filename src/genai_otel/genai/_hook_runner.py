@@ -1,13 +1,16 @@
 """Running hooks without letting them reach the application (see ``genai_otel.hooks`` for the contract).
 
 Sync hooks: one job per phase of a call on a small pool of daemon threads, run in a copy of the caller's context;
-the caller waits for the job at most the time budget. Async hooks: tasks on the caller's running loop, or on a
-background loop thread when the caller has none; never awaited by the call.
+the caller waits for the job at most the time budget. Async hooks: tasks on genai-otel's own event loop (one daemon
+thread), never awaited by the call. Not on the caller's loop: a hook's CPU work between awaits would stall the
+application's loop, and ``asyncio.run()`` ending (a script, a request handled by its own loop) would cancel hooks
+still running. At interpreter exit, hooks still running get up to ``EXIT_WAIT_S`` to finish.
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextvars
 import logging
 import os
@@ -27,7 +30,7 @@ from genai_otel.hooks import CallView, Hook, _Seal
 if TYPE_CHECKING:
     from opentelemetry.metrics import Meter
 
-__all__ = ["HookRunner", "current_view", "in_hook"]
+__all__ = ["EXIT_WAIT_S", "HookRunner", "current_view", "in_hook", "wait_idle"]
 
 _logger = logging.getLogger("genai_otel")
 
@@ -142,11 +145,16 @@ class _Pool:
 _pool = _Pool()
 
 
-# --- the background event loop for async hooks of sync calls ---
+# --- the event loop of async hooks ---
+
+EXIT_WAIT_S = 5.0
+"""At interpreter exit, how long to wait for async hooks still running (e.g. an LLM judge of the last call)."""
 
 _loop_lock = threading.Lock()
 _loop: asyncio.AbstractEventLoop | None = None
 _tasks: set[asyncio.Task[Any]] = set()
+_idle = threading.Condition()
+_running = 0
 
 
 def _background_loop() -> asyncio.AbstractEventLoop:
@@ -156,13 +164,39 @@ def _background_loop() -> asyncio.AbstractEventLoop:
             loop = asyncio.new_event_loop()
             threading.Thread(target=loop.run_forever, name="genai-otel-async-hooks", daemon=True).start()
             _loop = loop
+            atexit.register(_wait_at_exit)  # after the SDK providers registered theirs: runs before they shut down
         return _loop
 
 
+def _started() -> None:
+    global _running
+    with _idle:
+        _running += 1
+
+
+def _finished() -> None:
+    global _running
+    with _idle:
+        _running -= 1
+        if not _running:
+            _idle.notify_all()
+
+
+def wait_idle(timeout: float) -> bool:
+    """Wait until no async hook is running (at most ``timeout`` s); True if none is."""
+    with _idle:
+        return _idle.wait_for(lambda: not _running, timeout)
+
+
+def _wait_at_exit() -> None:
+    wait_idle(EXIT_WAIT_S)
+
+
 def _after_fork() -> None:
-    global _loop, _pool
+    global _loop, _pool, _running
     _loop = None
     _tasks.clear()
+    _running = 0
     _pool = _Pool()
 
 
@@ -256,30 +290,30 @@ class HookRunner:
 
     # --- async ---
     def _schedule(self, hook: Hook, phase: str, view: CallView, span: Any) -> None:
-        context = contextvars.copy_context()
+        loop = _background_loop()
+        _started()
         try:
-            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = None
-        try:
-            if loop is not None:
-                context.run(self._start_task, loop, hook, phase, view, span)
-            else:
-                background = _background_loop()
-                background.call_soon_threadsafe(self._start_task, background, hook, phase, view, span,
-                                                context=context)
-        except RuntimeError:  # the loop is closing
+            loop.call_soon_threadsafe(self._start_task, loop, hook, phase, view, span,
+                                      context=contextvars.copy_context())
+        except RuntimeError:  # the loop is closed (interpreter exit)
+            _finished()
             self._failures(hook, phase, "cancelled")
 
     def _start_task(self, loop: asyncio.AbstractEventLoop, hook: Hook, phase: str, view: CallView,
                     span: Any) -> None:
-        self._enter(span)
-        _current_view.set(view)
-        task = loop.create_task(self._run_async(hook, phase, view))
+        try:
+            self._enter(span)
+            _current_view.set(view)
+            task = loop.create_task(self._run_async(hook, phase, view))
+        except Exception as exc:  # noqa: BLE001
+            _finished()
+            internal_error("hook.schedule", exc)
+            return
         _tasks.add(task)
-        task.add_done_callback(_tasks.discard)
+        task.add_done_callback(_done)
 
     async def _run_async(self, hook: Hook, phase: str, view: CallView) -> None:
+        """One async hook, with its timeout; whatever it raises is counted here."""
         try:
             await asyncio.wait_for(hook.fn(view), self._async_timeout)
         except asyncio.TimeoutError:
@@ -288,3 +322,8 @@ class HookRunner:
             self._failures(hook, phase, "cancelled")
         except Exception as exc:  # noqa: BLE001
             self._failures(hook, phase, error_type_of(exc), exc)
+
+
+def _done(task: asyncio.Task[Any]) -> None:
+    _tasks.discard(task)
+    _finished()
