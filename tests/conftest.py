@@ -126,3 +126,8 @@ def cassettes() -> Path:
     if not SHARED_CASSETTES.is_dir():
         pytest.skip(f"recorded cassettes not found at {SHARED_CASSETTES} (../shared is absent)")
     return SHARED_CASSETTES
+
+
+# --- suite-wide secret scan (issue 5): every span, event, metric and log exported during the whole run is scanned
+# for the API keys and header secrets the tests use; any hit fails the test it happened in (see tests/_secret_scan.py)
+from tests._secret_scan import pytest_sessionfinish, secret_scan, secret_scan_session  # noqa: E402,F401

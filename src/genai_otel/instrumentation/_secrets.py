@@ -19,24 +19,32 @@ _SENSITIVE_HEADERS = frozenset({
     "authorization", "proxy-authorization", "x-api-key", "api-key", "cookie", "set-cookie", "x-goog-api-key",
     "ocp-apim-subscription-key",
 })  # fmt: skip
+_COOKIE_HEADERS = frozenset({"cookie", "set-cookie"})
 _SENSITIVE_QUERY = frozenset({"api-key", "api_key", "key", "token", "access_token", "sig", "signature"})
 
 
 def call_secrets(instance: Any, kwargs: Mapping[str, Any]) -> tuple[str, ...]:
-    """Values never to be exported for this call: the client's keys and sensitive headers, and every value of the
-    call's ``extra_headers``; ``Bearer x`` contributes ``x`` too."""
+    """Values never to be exported for this call: the client's keys, every header value the caller set (the client's
+    ``default_headers``, the call's ``extra_headers``) and the SDK's auth headers; ``Bearer x`` contributes ``x`` and
+    a cookie header each cookie's value too."""
     found: list[str] = []
     client = getattr(instance, "_client", None)
     for name in _CLIENT_CREDENTIALS:
         value = getattr(client, name, None)
         if isinstance(value, str):
             found.append(value)
-    for headers in (getattr(client, "_custom_headers", None), _default_headers(client)):
-        if isinstance(headers, Mapping):
-            found += (v for k, v in headers.items() if isinstance(k, str) and k.lower() in _SENSITIVE_HEADERS)
-    extra = kwargs.get("extra_headers")
-    if isinstance(extra, Mapping):
-        found += extra.values()
+    # The caller's own headers (the client's ``default_headers``, the call's ``extra_headers``): every value. The
+    # headers the SDK adds (its auth headers among them): the sensitive ones.
+    for headers, every_value in ((getattr(client, "_custom_headers", None), True), (_default_headers(client), False),
+                                 (kwargs.get("extra_headers"), True)):
+        if not isinstance(headers, Mapping):
+            continue
+        for name, value in headers.items():
+            lowered = name.lower() if isinstance(name, str) else ""
+            if every_value or lowered in _SENSITIVE_HEADERS:
+                found.append(value)
+                if lowered in _COOKIE_HEADERS and isinstance(value, str):  # each cookie's value on its own too
+                    found += (pair.partition("=")[2].strip() for pair in value.split(";"))
     query = kwargs.get("extra_query")
     if isinstance(query, Mapping):
         found += (v for k, v in query.items() if isinstance(k, str) and k.lower() in _SENSITIVE_QUERY)
