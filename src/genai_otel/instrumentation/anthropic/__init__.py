@@ -17,6 +17,9 @@ What is covered
     ``with_streaming_response``, the same under ``beta.messages``, and ``Anthropic``, ``AnthropicBedrock``
     (``gen_ai.provider.name`` ``aws.bedrock``) and ``AnthropicVertex`` (``gcp.vertex_ai``) clients, with the host they
     talk to as ``server.address``. SDK helpers built on these (tool runners) get one span per request they send.
+    A ``stream(...)`` helper's span starts when the manager is entered (when the request is sent); a manager never
+    entered sends nothing and records nothing. On anthropic 0.40-0.44 the helper re-reads the response past
+    genai-otel, so its span ends when the helper closes the response and carries request data only.
 
 Attributes
     ``gen_ai.request.model`` / ``max_tokens`` / ``temperature`` / ``top_p`` / ``top_k`` / ``stop_sequences``
@@ -27,7 +30,8 @@ Attributes
     ``input_tokens + cache_read_input_tokens + cache_creation_input_tokens`` as the conventions require, with the
     two cache counts also as ``gen_ai.usage.cache_read.input_tokens`` / ``gen_ai.usage.cache_creation.input_tokens``.
     On streams the output tokens are the final ``message_delta`` count; streams also record time to first chunk
-    and time per output chunk, and how they ended (``genai_otel.stream.ending``).
+    and time per output chunk, and how they ended (``genai_otel.stream.ending``). Cache writes with a 1-hour TTL
+    are counted in ``genai_otel.usage.cache_creation_1h.input_tokens`` so the cost uses their own rate.
 
 The SDK's own spans
     anthropic >= 1.14 emits a span of its own for each call when a global TracerProvider is set (scope
