@@ -75,8 +75,16 @@ class Detector:
     check: Callable[[re.Match[str]], bool] | None = None
     group: int = 0
     """The regex group that is replaced (0: the whole match), e.g. the value after ``aws_secret_access_key=``."""
+    hints: tuple[str, ...] = ()
+    """Substrings every match contains one of: text without any is skipped without running the regex."""
+    digits: bool = False
+    """Every match contains a digit: text without one is skipped."""
 
     def __call__(self, text: str) -> str:
+        if self.hints and not any(hint in text for hint in self.hints):
+            return text
+        if self.digits and _DIGIT.search(text) is None:
+            return text
         pattern, check, group, placeholder = self.pattern, self.check, self.group, self.placeholder
         if group == 0 and check is None:
             return pattern.sub(placeholder, text)
@@ -93,37 +101,42 @@ class Detector:
 
 
 _IPV4_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+_DIGIT = re.compile(r"\d")
 
 # In the order they run: secrets first (a JWT or key must not be half-eaten by the phone detector), then the
 # patterns with separators (email, SSN, card), then IP addresses (v6 first: it may end in a v4 address), then phone
 # numbers.
 DETECTORS: tuple[Detector, ...] = (
-    Detector("jwt", "<JWT>", re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")),
+    Detector("jwt", "<JWT>", re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"),
+             hints=("eyJ",)),
     Detector("bearer_token", "Bearer <BEARER_TOKEN>",
-             re.compile(r"\b[Bb]earer\s+[A-Za-z0-9._~+/-]{8,}=*")),
-    Detector("anthropic_key", "<ANTHROPIC_API_KEY>", re.compile(r"\bsk-ant-[A-Za-z0-9_-]{16,}")),
-    Detector("openai_key", "<OPENAI_API_KEY>", re.compile(r"\bsk-(?!ant-)[A-Za-z0-9_-]{20,}")),
-    Detector("aws_key", "<AWS_ACCESS_KEY_ID>", re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b")),
+             re.compile(r"\b[Bb]earer\s+[A-Za-z0-9._~+/-]{8,}=*"), hints=("earer",)),
+    Detector("anthropic_key", "<ANTHROPIC_API_KEY>", re.compile(r"\bsk-ant-[A-Za-z0-9_-]{16,}"),
+             hints=("sk-ant-",)),
+    Detector("openai_key", "<OPENAI_API_KEY>", re.compile(r"\bsk-(?!ant-)[A-Za-z0-9_-]{20,}"), hints=("sk-",)),
+    Detector("aws_key", "<AWS_ACCESS_KEY_ID>", re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b"),
+             hints=("AKIA", "ASIA", "ABIA", "ACCA")),
     Detector("aws_key", "<AWS_SECRET_ACCESS_KEY>",
              re.compile(r"(?i)\baws_?secret_?access_?key[\"']?\s*[:=]\s*[\"']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])"),
-             group=1),
+             group=1, hints=("ecret", "ECRET")),
     Detector("email", "<EMAIL>",
              re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-                        r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}\b")),
+                        r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}\b"), hints=("@",)),
     Detector("us_ssn", "<US_SSN>",
-             re.compile(r"(?<![\w-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\w-])")),
+             re.compile(r"(?<![\w-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\w-])"), hints=("-",)),
     Detector("credit_card", "<CREDIT_CARD>",
-             re.compile(r"(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w-])"), check=_card),
+             re.compile(r"(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w-])"), check=_card, digits=True),
     Detector("ipv6", "<IPV6>",
              re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:" + _IPV4_OCTET + r"(?:\." + _IPV4_OCTET +
                         r"){3}|[0-9A-Fa-f]{1,4})?(?![\w:]|\.\d)"),
-             check=_ipv6),
-    Detector("ipv4", "<IPV4>", re.compile(rf"(?<![\w.]){_IPV4_OCTET}(?:\.{_IPV4_OCTET}){{3}}(?![\w]|\.\d)")),
+             check=_ipv6, hints=(":",)),
+    Detector("ipv4", "<IPV4>", re.compile(rf"(?<![\w.]){_IPV4_OCTET}(?:\.{_IPV4_OCTET}){{3}}(?![\w]|\.\d)"),
+             hints=(".",)),
     Detector("phone", "<PHONE>",
              re.compile(r"(?<![\w+])(?:"
                         r"\+[1-9]\d{0,2}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){2,4}"  # international
                         r"|(?:\(\d{3}\)\s?|\d{3}[.-])\d{3}[.-]\d{4}"  # North American with separators
-                        r")(?![\w-])")),
+                        r")(?![\w-])"), digits=True),
 )
 
 GROUPS: dict[str, tuple[str, ...]] = {
