@@ -1,9 +1,9 @@
-"""OpenAI requests and responses as message content in the conventions' parts shape.
+"""OpenAI chat completions and legacy completions as message content in the conventions' parts shape.
 
 Prompts (read for every call: the prompt hash is taken over them) come from chat ``messages`` / ``tools`` /
-``functions``, Responses ``instructions`` / ``input`` / ``tools`` and legacy ``prompt``. Only lists and tuples are
+``functions`` and legacy ``prompt`` (the Responses API is in ``_responses_content``). Only lists and tuples are
 read: any other iterable the SDK accepts could be consumed by reading it, so it is left alone. Outputs are read from
-the returned objects, or assembled from stream chunks (``ChatOutput``, ``ResponsesOutput``) while capture is on.
+the returned objects, or assembled from stream chunks (``ChatOutput``) while capture is on.
 """
 
 from __future__ import annotations
@@ -27,21 +27,11 @@ from genai_otel.genai.content.parts import (
     tool_call_part,
     tool_definition,
     tool_response_part,
-    uri_part,
 )
 from genai_otel.genai.types import normalize_finish_reason
 from genai_otel.instrumentation._secrets import call_secrets
 
-__all__ = [
-    "ChatOutput",
-    "ResponsesOutput",
-    "chat_output",
-    "chat_prompt",
-    "completion_output",
-    "completion_prompt",
-    "responses_output",
-    "responses_prompt",
-]
+__all__ = ["ChatOutput", "audio_part", "chat_output", "chat_prompt", "completion_output", "completion_prompt"]
 
 Given = Callable[[dict[str, Any], str], Any]
 _SEQUENCES = (list, tuple)
@@ -49,7 +39,7 @@ _AUDIO_MIME = {"mp3": "audio/mpeg", "wav": "audio/wav", "flac": "audio/flac", "o
                "aac": "audio/aac", "pcm16": "audio/pcm"}
 
 
-def _audio(data: Any, fmt: Any) -> Part | None:
+def audio_part(data: Any, fmt: Any) -> Part | None:
     if not isinstance(data, str):
         return None
     mime = _AUDIO_MIME.get(fmt, f"audio/{fmt}") if isinstance(fmt, str) and fmt else None
@@ -111,7 +101,7 @@ def _chat_part(item: Any) -> Part | None:
         return data_url_part(url, "image") if isinstance(url, str) else None
     if kind == "input_audio":
         audio = get(item, "input_audio")
-        return _audio(get(audio, "data"), get(audio, "format"))
+        return audio_part(get(audio, "data"), get(audio, "format"))
     if kind == "file":
         file = get(item, "file")
         file_id, data = get(file, "file_id"), get(file, "file_data")
@@ -173,7 +163,7 @@ def chat_output(completion: Any) -> list[Message]:
             transcript = getattr(audio, "transcript", None)
             if isinstance(transcript, str) and transcript:
                 parts.append(text_part(transcript))
-            blob = _audio(getattr(audio, "data", None), None)
+            blob = audio_part(getattr(audio, "data", None), None)
             if blob is not None:
                 parts.append(blob)
         parts += (_chat_tool_call(call) for call in getattr(entry, "tool_calls", None) or ())
@@ -294,176 +284,3 @@ def completion_output(completion: Any) -> list[Message]:
         parts = [text_part(text)] if isinstance(text, str) and text else []
         out.append(output_message(parts, _finish(getattr(choice, "finish_reason", None))))
     return out
-
-
-# --- Responses ---
-
-
-def responses_prompt(given: Given, instance: Any, kwargs: dict[str, Any], capture: bool) -> Prompt | None:
-    instructions = given(kwargs, "instructions")
-    system = [text_part(instructions)] if isinstance(instructions, str) and instructions else []
-    given_input = given(kwargs, "input")
-    if isinstance(given_input, str):
-        messages = [message("user", [text_part(given_input)])]
-    elif isinstance(given_input, _SEQUENCES):
-        messages = [entry for item in given_input if (entry := _responses_item(item)) is not None]
-    else:
-        messages = []
-    tools = given(kwargs, "tools")
-    definitions = [_responses_tool(tool) for tool in tools] if isinstance(tools, _SEQUENCES) else []
-    return Prompt(system, messages, definitions, call_secrets(instance, kwargs) if capture else ())
-
-
-def _responses_item(item: Any) -> Message | None:
-    kind = get(item, "type")
-    role = get(item, "role")
-    if role is not None and kind in (None, "message"):
-        content = get(item, "content")
-        if isinstance(content, str):
-            parts = [text_part(content)]
-        elif isinstance(content, _SEQUENCES):
-            parts = [part for c in content if (part := _responses_content(c)) is not None]
-        else:
-            parts = []
-        return message(role, parts)
-    if kind in ("function_call", "custom_tool_call"):
-        arguments = get(item, "arguments") if kind == "function_call" else get(item, "input")
-        return message("assistant", [tool_call_part(get(item, "name"), arguments, get(item, "call_id"))])
-    if kind in ("function_call_output", "custom_tool_call_output"):
-        output = get(item, "output")
-        if isinstance(output, _SEQUENCES):
-            output = [part for c in output if (part := _responses_content(c)) is not None]
-        return message("tool", [tool_response_part(output, get(item, "call_id"))])
-    if kind == "reasoning":
-        text = _reasoning_text(item)
-        return message("assistant", [reasoning_part(text)]) if text else None
-    return None
-
-
-def _responses_content(content: Any) -> Part | None:
-    kind = get(content, "type")
-    if kind in ("input_text", "output_text"):
-        text = get(content, "text")
-        return text_part(text) if isinstance(text, str) else None
-    if kind == "refusal":
-        refusal = get(content, "refusal")
-        return text_part(refusal) if isinstance(refusal, str) else None
-    if kind == "input_image":
-        url, file_id = get(content, "image_url"), get(content, "file_id")
-        if isinstance(url, str):
-            return data_url_part(url, "image")
-        return file_part(file_id, "image") if isinstance(file_id, str) else None
-    if kind == "input_file":
-        file_id, data, url = get(content, "file_id"), get(content, "file_data"), get(content, "file_url")
-        if isinstance(file_id, str):
-            return file_part(file_id, "document")
-        if isinstance(data, str):
-            return data_url_part(data, "document") if data[:5] == "data:" else blob_part(data, "document")
-        return uri_part(url, "document") if isinstance(url, str) else None
-    if kind == "input_audio":
-        audio = get(content, "input_audio")
-        return _audio(get(audio, "data"), get(audio, "format"))
-    return {"type": kind} if isinstance(kind, str) else None
-
-
-def _reasoning_text(item: Any) -> str:
-    texts = []
-    for key in ("summary", "content"):
-        for entry in get(item, key) or ():
-            text = get(entry, "text")
-            if isinstance(text, str) and text:
-                texts.append(text)
-    return "\n".join(texts)
-
-
-def _responses_tool(tool: Any) -> dict[str, Any]:
-    kind = get(tool, "type")
-    if kind in ("function", "custom"):
-        return tool_definition(kind, get(tool, "name"), get(tool, "description"),
-                               get(tool, "parameters") if kind == "function" else None)
-    label = get(tool, "server_label") if kind == "mcp" else None
-    return tool_definition(kind, label if isinstance(label, str) else kind)
-
-
-def _output_item_parts(item: Any) -> list[Part]:
-    """One output item of a ``Response`` as parts (server-side tool calls are not content the client handles)."""
-    kind = get(item, "type")
-    if kind == "message":
-        return [part for c in get(item, "content") or () if (part := _responses_content(c)) is not None]
-    if kind == "function_call":
-        return [tool_call_part(get(item, "name"), get(item, "arguments"), get(item, "call_id"))]
-    if kind == "custom_tool_call":
-        return [tool_call_part(get(item, "name"), get(item, "input"), get(item, "call_id"))]
-    if kind == "reasoning":
-        text = _reasoning_text(item)
-        return [reasoning_part(text)] if text else []
-    return []
-
-
-def responses_output(response: Any, finish_reasons: tuple[str, ...]) -> list[Message]:
-    """A ``Response``'s output as one assistant message; none while nothing is generated yet (background)."""
-    parts = [part for item in getattr(response, "output", None) or () for part in _output_item_parts(item)]
-    finish = finish_reasons[0] if finish_reasons else ""
-    if not parts and not finish:
-        return []
-    return [output_message(parts, finish)]
-
-
-class ResponsesOutput:
-    """Assembles a Responses event stream's output items from their deltas; a finished item replaces its deltas."""
-
-    __slots__ = ("_items", "_broken")
-
-    def __init__(self) -> None:
-        self._items: dict[int, list[Any]] = {}  # output index -> [type, name, call id, texts, arguments, reasoning,
-        self._broken = False  #                                      the finished item or None]
-
-    def add(self, event: Any, kind: Any) -> None:
-        if self._broken:
-            return
-        try:
-            self._add(event, kind)
-        except Exception as exc:  # noqa: BLE001 - the stream's own accounting must go on
-            self._broken = True
-            internal_error("content.stream", exc)
-
-    def _slot(self, event: Any) -> list[Any]:
-        index = getattr(event, "output_index", 0) or 0
-        slot = self._items.get(index)
-        if slot is None:
-            slot = self._items[index] = [None, None, None, [], [], [], None]
-        return slot
-
-    def _add(self, event: Any, kind: Any) -> None:
-        if kind == "response.output_item.added" or kind == "response.output_item.done":
-            item = getattr(event, "item", None)
-            slot = self._slot(event)
-            slot[0] = getattr(item, "type", None)
-            slot[1] = getattr(item, "name", None)
-            slot[2] = getattr(item, "call_id", None)
-            if kind == "response.output_item.done":
-                slot[6] = item
-        elif kind in ("response.output_text.delta", "response.refusal.delta"):
-            self._slot(event)[3].append(event.delta)
-        elif kind in ("response.function_call_arguments.delta", "response.custom_tool_call_input.delta"):
-            self._slot(event)[4].append(event.delta)
-        elif kind in ("response.reasoning_summary_text.delta", "response.reasoning_text.delta"):
-            self._slot(event)[5].append(event.delta)
-
-    def messages(self, finish_reasons: tuple[str, ...]) -> list[Message]:
-        parts: list[Part] = []
-        for index in sorted(self._items):
-            kind, name, call_id, texts, arguments, reasoning, done = self._items[index]
-            if done is not None:
-                parts += _output_item_parts(done)
-            elif kind in ("function_call", "custom_tool_call"):
-                parts.append(tool_call_part(name, "".join(arguments), call_id))
-            else:
-                if reasoning:
-                    parts.append(reasoning_part("".join(reasoning)))
-                if texts:
-                    parts.append(text_part("".join(texts)))
-        finish = finish_reasons[0] if finish_reasons else ""
-        if not parts and not finish:
-            return []
-        return [output_message(parts, finish)]

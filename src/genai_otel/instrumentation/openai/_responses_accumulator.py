@@ -30,7 +30,7 @@ from typing import Any
 from genai_otel.genai import semconv as sc
 from genai_otel.genai.stream import LAST_CHUNK
 from genai_otel.genai.types import Attributes, GenAIResponse, Usage, normalize_finish_reason
-from genai_otel.instrumentation.openai._content import ResponsesOutput
+from genai_otel.instrumentation.openai._responses_content import ResponsesOutput
 
 __all__ = ["ResponsesStreamAccumulator", "response_record", "responses_usage"]
 

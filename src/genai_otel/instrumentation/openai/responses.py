@@ -18,8 +18,8 @@ from typing import Any
 from genai_otel.genai import semconv as sc
 from genai_otel.genai.content import Prompt, read_output
 from genai_otel.genai.types import Attributes, GenAIRequest, GenAIResponse
-from genai_otel.instrumentation.openai._content import responses_output, responses_prompt
 from genai_otel.instrumentation.openai._responses_accumulator import ResponsesStreamAccumulator, response_record
+from genai_otel.instrumentation.openai._responses_content import responses_output, responses_prompt
 from genai_otel.instrumentation.openai._surface import OpenAISurface
 
 __all__ = ["FetchResponseSurface", "ResponsesSurface"]
