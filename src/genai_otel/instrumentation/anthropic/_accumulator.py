@@ -29,7 +29,11 @@ class MessageStreamAccumulator:
         self.output = MessageOutput() if capture else None
 
     def add(self, event: Any) -> None:
-        kind = getattr(event, "type", None)
+        kind = event.type
+        if kind == "content_block_delta":  # nearly every event: leave at once
+            if self.output is not None:  # content capture on: text, thinking and input_json deltas
+                self.output.add(event, kind)
+            return
         if kind == "message_start":
             message = event.message
             self.response_id = getattr(message, "id", None)
@@ -42,7 +46,7 @@ class MessageStreamAccumulator:
             usage = getattr(event, "usage", None)
             if usage is not None:
                 self.delta_usage = usage
-        elif self.output is not None and kind in ("content_block_start", "content_block_delta"):
+        elif kind == "content_block_start" and self.output is not None:
             self.output.add(event, kind)
 
     def result(self) -> GenAIResponse:
