@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from genai_otel.genai.metrics import GenAIInstruments
     from genai_otel.instrumentation._extensions import Extensions
 
-__all__ = ["Invocation", "Recorder", "error_type_of"]
+__all__ = ["Invocation", "Recorder", "end_unfinished", "error_type_of"]
 
 _CLIENT = SpanKind.CLIENT
 _error_type_cache: dict[type, str] = {}
@@ -120,9 +120,13 @@ class Recorder:
         span_attributes.update(request.attributes)
         name = f"{request.operation} {request.model}" if request.model else request.operation
         span = self._tracer.start_span(name, kind=_CLIENT, attributes=span_attributes)
-        invocation = Invocation(span, request, base, self._per_chunk)
-        if self.extensions is not None:
-            self.extensions.started(invocation, parameters)
+        try:
+            invocation = Invocation(span, request, base, self._per_chunk)
+            if self.extensions is not None:
+                self.extensions.started(invocation, parameters)
+        except BaseException:
+            span.end()  # the caller counts the failure and runs the call untraced: no span may stay open
+            raise
         return invocation
 
     def finish(
@@ -241,3 +245,14 @@ def _response_attributes(response: GenAIResponse) -> Attributes:
     if response.attributes:
         attributes.update(response.attributes)
     return attributes
+
+
+def end_unfinished(invocation: Invocation) -> None:
+    """End the invocation's span if ``finish`` failed before it could: a failure of ours never leaves a span open."""
+    invocation.ended = True
+    span = invocation.span
+    try:
+        if span.is_recording():  # False once ended, and for unsampled spans (whose end() does nothing)
+            span.end()
+    except Exception:  # noqa: BLE001 - the caller is already reporting an internal error
+        pass

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import wrapt
 
 from genai_otel.genai._safety import internal_error
+from genai_otel.genai.recorder import end_unfinished
 
 if TYPE_CHECKING:
     from genai_otel.genai.recorder import Invocation, Recorder
@@ -64,7 +65,10 @@ class StreamState:
             verdict = None
         if verdict is HIDE_CHUNK:
             return False
-        self.invocation.chunk_arrived()
+        try:
+            self.invocation.chunk_arrived()
+        except Exception as exc:  # noqa: BLE001
+            internal_error("stream.chunk", exc)
         if verdict is LAST_CHUNK:
             self.finalize(None, "completed")
         return True
@@ -80,6 +84,7 @@ class StreamState:
         try:
             self.recorder.finish(self.invocation, response, error, ending)
         except Exception as exc:  # noqa: BLE001
+            end_unfinished(self.invocation)
             internal_error("stream.finish", exc)
 
 
@@ -116,7 +121,12 @@ class _StreamProxyBase(wrapt.ObjectProxy):  # type: ignore[type-arg]
     @property
     def response(self) -> Any:
         if self._self_response is None:
-            self._self_response = _ClosingResponse(self.__wrapped__.response, self._self_state)
+            response = self.__wrapped__.response
+            try:
+                self._self_response = _ClosingResponse(response, self._self_state)
+            except Exception as exc:  # noqa: BLE001
+                internal_error("stream.response", exc)
+                return response
         return self._self_response
 
     def __del__(self) -> None:

@@ -29,7 +29,7 @@ from genai_otel.genai._safety import bind_meter, internal_error
 from genai_otel.genai.content import content_capture
 from genai_otel.genai.cost import cost_recorder
 from genai_otel.genai.metrics import GenAIInstruments
-from genai_otel.genai.recorder import Invocation, Recorder
+from genai_otel.genai.recorder import Invocation, Recorder, end_unfinished
 from genai_otel.instrumentation._extensions import start_extensions, stop_extensions
 from genai_otel.instrumentation._results import ResultKind, deliver
 from genai_otel.version import __version__
@@ -114,15 +114,14 @@ def _make_wrapper(target: PatchTarget, adapter: Adapter, recorder: Recorder) -> 
         try:
             recorder.finish(invocation, None, exc)
         except Exception as inner:  # noqa: BLE001
+            end_unfinished(invocation)
             internal_error("error", inner)
 
     def succeeded(invocation: Invocation, result: Any) -> Any:
         try:
             return deliver(classify(result), result, invocation, recorder, surface, classify)
         except Exception as exc:  # noqa: BLE001
-            if not invocation.ended:
-                invocation.ended = True
-                invocation.span.end()
+            end_unfinished(invocation)
             internal_error("response", exc)
             return result
 

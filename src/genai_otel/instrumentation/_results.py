@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import wrapt
 
 from genai_otel.genai._safety import internal_error
+from genai_otel.genai.recorder import end_unfinished
 from genai_otel.genai.stream import AsyncStreamProxy, StreamState, SyncStreamProxy
 from genai_otel.instrumentation._extensions import keep_result, tap_stream
 
@@ -111,6 +112,7 @@ class _ParseWatcher:
             elif not self.invocation.ended:
                 self.recorder.finish(self.invocation, None, None, ending)
         except Exception as exc:  # noqa: BLE001
+            end_unfinished(self.invocation)
             internal_error("raw_response.close", exc)
 
 

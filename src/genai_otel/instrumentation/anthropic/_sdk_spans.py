@@ -25,6 +25,7 @@ from opentelemetry.context import Context
 from opentelemetry.instrumentation.utils import unwrap
 from opentelemetry.trace import NonRecordingSpan, Span
 
+from genai_otel.genai._safety import internal_error
 from genai_otel.instrumentation._base import _inside_call
 
 __all__ = ["NATIVE_SPANS_ENV", "SdkSpans"]
@@ -57,14 +58,20 @@ def _step_aside(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
     """
     if not _inside_call.get():
         return wrapped(*args, **kwargs)
-    tracer = args[0] if args else kwargs.get("tracer")
-    if _records(tracer):
+    try:
+        tracer = args[0] if args else kwargs.get("tracer")
+        swap = _records(tracer)
+        skip = not swap and getattr(trace.get_current_span(), "parent", None) is None
+    except Exception as exc:  # noqa: BLE001 - runs in the SDK's call: on a bug of ours, the SDK's own behaviour
+        internal_error("anthropic.sdk_spans", exc)
+        return wrapped(*args, **kwargs)
+    if skip:
+        return None
+    if swap:
         if args:
             args = (_CONTEXT_ONLY, *args[1:])
         else:
             kwargs = {**kwargs, "tracer": _CONTEXT_ONLY}
-    elif getattr(trace.get_current_span(), "parent", None) is None:
-        return None
     return wrapped(*args, **kwargs)
 
 

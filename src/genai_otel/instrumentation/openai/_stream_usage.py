@@ -29,6 +29,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+from genai_otel.genai._safety import internal_error
 from genai_otel.genai.stream import HIDE_CHUNK, Accumulator
 from genai_otel.genai.types import GenAIRequest, GenAIResponse
 from genai_otel.instrumentation.openai.providers import Endpoint
@@ -135,8 +136,13 @@ class _HidingAccumulator:
         self._inner = inner
 
     def add(self, chunk: Any) -> str | None:
-        verdict = self._inner.add(chunk)
-        if not getattr(chunk, "choices", None) and getattr(chunk, "usage", None) is not None:
+        added = not getattr(chunk, "choices", None) and getattr(chunk, "usage", None) is not None
+        try:  # whatever the adapter's accumulator does, the caller must not see what we added
+            verdict = self._inner.add(chunk)
+        except Exception as exc:  # noqa: BLE001
+            internal_error("stream.chunk", exc)
+            verdict = None
+        if added:
             return HIDE_CHUNK
         _unsend(chunk, "usage")
         return verdict
