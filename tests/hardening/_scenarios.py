@@ -150,6 +150,14 @@ def _chat_tools(c: Clients) -> Any:
     return client.chat.completions.create(model=MODEL, messages=MESSAGES, **directives(tool_calls=2))
 
 
+def _chat_json(c: Clients) -> Any:
+    schema = {"type": "object", "properties": {"answer": {"type": "string"}, "n": {"type": "integer"}},
+              "required": ["answer", "n"], "additionalProperties": False}
+    client = c.openai()
+    return client.chat.completions.create(model=MODEL, messages=MESSAGES, response_format={
+        "type": "json_schema", "json_schema": {"name": "reply", "schema": schema, "strict": True}})
+
+
 def _chat_stream(c: Clients) -> Any:
     import openai
 
@@ -324,6 +332,7 @@ def _messages_async_stream(c: Clients) -> Any:
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario("openai.chat", "openai", _chat),
     Scenario("openai.chat.tool_calls", "openai", _chat_tools),
+    Scenario("openai.chat.json", "openai", _chat_json),
     Scenario("openai.chat.stream", "openai", _chat_stream),
     Scenario("openai.chat.stream.usage_added", "openai", _chat_stream_usage_added),
     Scenario("openai.chat.stream.closed", "openai", _chat_stream_closed),

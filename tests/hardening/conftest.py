@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from opentelemetry.sdk._logs import LoggerProvider
+from opentelemetry.sdk.trace import SpanProcessor
 
 from genai_otel.genai import _safety
 from genai_otel.testing.fake_llm import FakeLLMServer
@@ -19,8 +20,28 @@ from genai_otel.testing.open_spans import OpenSpanTracker
 from tests.conftest import METER_PROVIDER, TRACER_PROVIDER, Telemetry, _metric_reader, _span_exporter
 from tests.hardening._scenarios import Clients
 
+
+class SwitchableProcessor(SpanProcessor):
+    """Forwards to ``target`` when one is set: a test can put an exporter behind the suite's provider for a while."""
+
+    def __init__(self) -> None:
+        self.target: SpanProcessor | None = None
+
+    def on_start(self, span: Any, parent_context: Any = None) -> None:
+        target = self.target
+        if target is not None:
+            target.on_start(span, parent_context)
+
+    def on_end(self, span: Any) -> None:
+        target = self.target
+        if target is not None:
+            target.on_end(span)
+
+
 TRACKER = OpenSpanTracker()
 TRACER_PROVIDER.add_span_processor(TRACKER)
+EXPORT = SwitchableProcessor()
+TRACER_PROVIDER.add_span_processor(EXPORT)
 LOGGER_PROVIDER = LoggerProvider()
 
 STEPS_ON: dict[str, str] = {
@@ -106,11 +127,42 @@ def clients(fake_llm: FakeLLMServer) -> Iterator[Clients]:
 def all_steps_on() -> Iterator[None]:
     gc.collect()
     gc.freeze()  # the session's objects so far: full collections (after every faulted run) scan only new ones
+    hook = _every_hook_phase()
     try:
         with reinstrumented(STEPS_ON):
             yield
     finally:
+        if hook is not None:
+            hook.remove()
         gc.unfreeze()
+
+
+class _Hooks:
+    """A user hook for every phase, reading what a hook reads and adding a span attribute."""
+
+    @staticmethod
+    def before(view: Any) -> None:
+        view.set_attribute("app.hooked", view.provider)
+
+    @staticmethod
+    def success(view: Any) -> None:
+        view.set_attribute("app.tokens", repr(view.usage))
+
+    @staticmethod
+    def failure(view: Any) -> None:
+        view.set_attribute("app.error", repr(view.error_type))
+
+    @staticmethod
+    def end(view: Any) -> None:
+        view.set_attribute("app.output", repr((view.output_text, view.cost_usd, view.elapsed_s, view.http_attempts)))
+
+
+def _every_hook_phase() -> Any:
+    try:
+        from genai_otel import add_hook
+    except ImportError:
+        return None
+    return add_hook(_Hooks(), name="hardening")
 
 
 @pytest.fixture

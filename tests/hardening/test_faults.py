@@ -18,18 +18,21 @@ from __future__ import annotations
 
 import gc
 import json
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
 from opentelemetry.instrumentation.utils import suppress_instrumentation
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter, SpanExportResult
 
 from genai_otel.genai import _safety
 from genai_otel.testing.faults import InjectedFault, find_step, inject, steps_called
 from tests.conftest import Telemetry
 from tests.hardening._scenarios import SCENARIOS, Clients, Scenario, observe
-from tests.hardening.conftest import FIGURES, TRACKER, internal_errors_swallowed
+from tests.hardening.conftest import EXPORT, FIGURES, TRACKER, internal_errors_swallowed
 
 _by_name = {scenario.name: scenario for scenario in SCENARIOS}
 _covered: set[tuple[str, tuple[str, ...]]] = set()
@@ -174,6 +177,41 @@ def _sdk_raising(owner: Any, attribute: str) -> Callable[[pytest.MonkeyPatch], N
     return apply
 
 
+class _RaisingExporter(SpanExporter):
+    def export(self, spans: Any) -> SpanExportResult:
+        raise InjectedFault("fault injected into an exporter")
+
+    def shutdown(self) -> None:
+        pass
+
+
+def _exporting(step: str | None, batch: bool = False) -> Callable[[pytest.MonkeyPatch], None]:
+    """Spans also go to an exporter: genai-otel's local store with ``step`` raising, or (None) one that raises."""
+    def apply(monkeypatch: pytest.MonkeyPatch) -> None:
+        injection = None
+        if step is None:
+            exporter: SpanExporter = _RaisingExporter()
+        else:
+            from genai_otel.localstore.exporter import LocalStoreSpanExporter
+
+            exporter = LocalStoreSpanExporter(Path(tempfile.mkdtemp()) / "calls.sqlite3")
+            injection = inject(find_step(step))
+            injection.__enter__()
+        processor = BatchSpanProcessor(exporter, schedule_delay_millis=10) if batch else SimpleSpanProcessor(exporter)
+
+        def undo() -> None:
+            EXPORT.target = None
+            processor.shutdown()
+            if injection is not None:
+                injection.__exit__(None, None, None)
+
+        monkeypatch.setattr(EXPORT, "target", processor)
+        monkeypatch.setattr(EXPORT, "flush", processor.force_flush, raising=False)
+        monkeypatch.setattr(EXPORT, "_undo", undo, raising=False)
+
+    return apply
+
+
 def _named() -> list[Any]:
     from opentelemetry.sdk.metrics._internal.instrument import _Histogram
     from opentelemetry.sdk.trace import Span, Tracer
@@ -207,6 +245,21 @@ def _named() -> list[Any]:
         ("metric recording (SDK histogram)", "openai.chat", _sdk_raising(_Histogram, "record"), {"response"}),
         ("cost", "openai.chat", "genai_otel.genai.cost.CostRecorder.record", {"cost"}),
         ("cost", "anthropic.messages", "genai_otel.genai.cost.CostRecorder.record", {"cost"}),
+        ("content capture", "openai.chat", "genai_otel.genai.content._capture.ContentCapture.finish", {"content"}),
+        ("content capture (prompt)", "openai.chat", "genai_otel.genai.content._capture.ContentCapture.read_prompt",
+         {"request"}),
+        ("hooks, before the call", "openai.chat", "genai_otel.genai._hook_runner.HookRunner.run",
+         {"hooks.before", "hooks.after"}),
+        ("hooks, at the end", "openai.chat", "genai_otel.instrumentation._extensions.Extensions._after_hooks",
+         {"hooks.after"}),
+        ("JSON output check", "openai.chat.json", "genai_otel.instrumentation._extensions.Extensions._check_json",
+         {"extensions.finish"}),
+        ("export: a local-store row", "openai.chat", _exporting("genai_otel.localstore.exporter.span_to_row"),
+         {"localstore.row"}),
+        ("export: the local-store write", "openai.chat", _exporting("genai_otel.localstore.store.Store._write_once"),
+         {"localstore.write"}),
+        ("export: an exporter raising, simple processor", "openai.chat", _exporting(None, batch=False), set()),
+        ("export: an exporter raising, batch processor", "openai.chat", _exporting(None, batch=True), set()),
     ]
     return rows
 
@@ -230,7 +283,15 @@ def test_named_faults(what: str, scenario_name: str, fault: Any, kinds: set[str]
             else:
                 with monkeypatch.context() as patch:
                     fault(patch)
-                    got = observe(scenario, clients)
+                    try:
+                        got = observe(scenario, clients)
+                        flush = getattr(EXPORT, "flush", None)
+                        if flush is not None:
+                            assert flush(), "the exporter's processor did not flush"
+                    finally:
+                        undo = getattr(EXPORT, "_undo", None)
+                        if undo is not None:
+                            undo()
     assert got == expected
     assert set(seen["kinds"]) == kinds, seen
     assert set(seen["metric"]) == kinds, seen
