@@ -255,8 +255,12 @@ def test_genai_series_exist_with_the_expected_names_and_labels(stack: Stack) -> 
 
     cost = prometheus.query(f'genai_otel_client_cost_USD_total{{job="{APP_JOB}"}}')
     assert [s["metric"]["gen_ai_request_model"] for s in cost] == [MODEL] and float(cost[0]["value"][1]) > 0
-    unpriced = prometheus.query(f'genai_otel_client_unpriced_calls_total{{job="{APP_JOB}"}}')
+    unpriced = prometheus.query(f'genai_otel_client_unpriced_calls_total{{job="{APP_JOB}"}} > 0')
     assert [s["metric"]["gen_ai_request_model"] for s in unpriced] == [UNPRICED_MODEL]
+    # Self-health counters exist from start-up at 0 (a series without call labels), so alerts have a series to watch.
+    for counter in ("genai_otel_client_unpriced_calls_total", "genai_otel_internal_errors_total"):
+        zero = prometheus.query(f'{counter}{{job="{APP_JOB}"}} == 0')
+        assert [s["metric"].get("gen_ai_request_model") for s in zero] == [None], (counter, zero)
 
     (target,) = prometheus.query(f'target_info{{job="{APP_JOB}"}}')
     assert target["metric"]["service_name"] == SERVICE
