@@ -20,6 +20,11 @@ GENAI_OTEL_CHUNK_TIMING: Final = "GENAI_OTEL_CHUNK_TIMING"
 per stream, the mean time between consecutive chunks) or ``per_chunk`` (one record for every chunk after the first,
 as the conventions word it; costs one SDK histogram record per chunk, ~20 µs each with the Python SDK)."""
 
+GENAI_OTEL_ANTHROPIC_NATIVE_SPANS: Final = "GENAI_OTEL_ANTHROPIC_NATIVE_SPANS"
+"""``false`` (default): one GenAI span per Anthropic call, ours (the SDK's own span steps aside while our call runs).
+``true``: genai-otel emits no span and the anthropic SDK's native span stays (anthropic >= 1.14); metrics are still
+recorded by genai-otel."""
+
 GENAI_OTEL_PROVIDER_HOSTS: Final = "GENAI_OTEL_PROVIDER_HOSTS"
 """More hosts for ``gen_ai.provider.name`` on OpenAI-SDK calls: comma-separated ``host=provider`` pairs, ``*`` globs
 allowed, checked before the built-in table (``instrumentation/openai/providers.json``). Unset by default."""
@@ -28,7 +33,7 @@ GENAI_OTEL_OPENAI_STREAM_USAGE: Final = "GENAI_OTEL_OPENAI_STREAM_USAGE"
 """``auto`` (default), ``always`` or ``never``: add ``stream_options.include_usage`` to streamed OpenAI calls whose
 caller left it unset (hiding the extra chunk), for endpoints known to accept it (``auto``), every endpoint, or none."""
 
-__all__ = ["GENAI_OTEL_CHUNK_TIMING", "GENAI_OTEL_OPENAI_STREAM_USAGE", "GENAI_OTEL_PROVIDER_HOSTS", "GENAI_OTEL_DISABLED_INSTRUMENTORS", "GENAI_OTEL_RAISE_INTERNAL_ERRORS"]
+__all__ = ["GENAI_OTEL_ANTHROPIC_NATIVE_SPANS", "GENAI_OTEL_CHUNK_TIMING", "GENAI_OTEL_OPENAI_STREAM_USAGE", "GENAI_OTEL_PROVIDER_HOSTS", "GENAI_OTEL_DISABLED_INSTRUMENTORS", "GENAI_OTEL_RAISE_INTERNAL_ERRORS"]
 
 # --- cost and budget (issue 6; read by genai_otel/genai/cost.py and genai_otel/genai/pricing) ---
 GENAI_OTEL_PRICES_FILE: Final = "GENAI_OTEL_PRICES_FILE"
