@@ -15,18 +15,14 @@ MIN_SECRET_LENGTH = 8
 """Shorter values are not scrubbed: a header value such as ``1`` or ``true`` would erase ordinary text."""
 
 _CLIENT_CREDENTIALS = ("api_key", "auth_token", "azure_ad_token", "webhook_secret")
-_SENSITIVE_HEADERS = frozenset({
-    "authorization", "proxy-authorization", "x-api-key", "api-key", "cookie", "set-cookie", "x-goog-api-key",
-    "ocp-apim-subscription-key",
-})  # fmt: skip
 _COOKIE_HEADERS = frozenset({"cookie", "set-cookie"})
 _SENSITIVE_QUERY = frozenset({"api-key", "api_key", "key", "token", "access_token", "sig", "signature"})
 
 
 def call_secrets(instance: Any, kwargs: Mapping[str, Any]) -> tuple[str, ...]:
-    """Values never to be exported for this call: the client's keys, every header value the caller set (the client's
-    ``default_headers``, the call's ``extra_headers``) and the SDK's auth headers; ``Bearer x`` contributes ``x`` and
-    a cookie header each cookie's value too."""
+    """Values never to be exported for this call: the client's keys (what its ``Authorization`` / ``x-api-key`` /
+    ``api-key`` headers carry) and every header value the caller set (the client's ``default_headers``, the call's
+    ``extra_headers``); ``Bearer x`` contributes ``x`` and a cookie header each cookie's value too."""
     found: list[str] = []
     client = getattr(instance, "_client", None)
     for name in _CLIENT_CREDENTIALS:
@@ -34,17 +30,15 @@ def call_secrets(instance: Any, kwargs: Mapping[str, Any]) -> tuple[str, ...]:
         if isinstance(value, str):
             found.append(value)
     # The caller's own headers (the client's ``default_headers``, the call's ``extra_headers``): every value. The
-    # headers the SDK adds (its auth headers among them): the sensitive ones.
-    for headers, every_value in ((getattr(client, "_custom_headers", None), True), (_default_headers(client), False),
-                                 (kwargs.get("extra_headers"), True)):
+    # SDK's auth headers are made of the credentials above.
+    for headers in (getattr(client, "_custom_headers", None), kwargs.get("extra_headers")):
         if not isinstance(headers, Mapping):
             continue
         for name, value in headers.items():
             lowered = name.lower() if isinstance(name, str) else ""
-            if every_value or lowered in _SENSITIVE_HEADERS:
-                found.append(value)
-                if lowered in _COOKIE_HEADERS and isinstance(value, str):  # each cookie's value on its own too
-                    found += (pair.partition("=")[2].strip() for pair in value.split(";"))
+            found.append(value)
+            if lowered in _COOKIE_HEADERS and isinstance(value, str):  # each cookie's value on its own too
+                found += (pair.partition("=")[2].strip() for pair in value.split(";"))
     query = kwargs.get("extra_query")
     if isinstance(query, Mapping):
         found += (v for k, v in query.items() if isinstance(k, str) and k.lower() in _SENSITIVE_QUERY)
@@ -60,10 +54,3 @@ def call_secrets(instance: Any, kwargs: Mapping[str, Any]) -> tuple[str, ...]:
     unique = {value for value in secrets if len(value) >= MIN_SECRET_LENGTH}
     return tuple(sorted(unique, key=len, reverse=True))
 
-
-def _default_headers(client: Any) -> Any:
-    """The client's default headers (its auth headers included), if it can tell without side effects."""
-    try:
-        return getattr(client, "default_headers", None)
-    except Exception:  # noqa: BLE001 - a property that needs what the client does not have (e.g. Bedrock creds)
-        return None

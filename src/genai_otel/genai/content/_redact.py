@@ -77,13 +77,18 @@ class Detector:
     """The regex group that is replaced (0: the whole match), e.g. the value after ``aws_secret_access_key=``."""
     hints: tuple[str, ...] = ()
     """Substrings every match contains one of: text without any is skipped without running the regex."""
-    digits: bool = False
-    """Every match contains a digit: text without one is skipped."""
+    prefilter: re.Pattern[str] | None = None
+    """A cheap pattern every match contains (e.g. a run of digits): text without it is skipped."""
 
     def __call__(self, text: str) -> str:
-        if self.hints and not any(hint in text for hint in self.hints):
-            return text
-        if self.digits and _DIGIT.search(text) is None:
+        hints = self.hints
+        if hints:
+            for hint in hints:
+                if hint in text:
+                    break
+            else:
+                return text
+        if self.prefilter is not None and self.prefilter.search(text) is None:
             return text
         pattern, check, group, placeholder = self.pattern, self.check, self.group, self.placeholder
         if group == 0 and check is None:
@@ -101,7 +106,9 @@ class Detector:
 
 
 _IPV4_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
-_DIGIT = re.compile(r"\d")
+_FOUR_DIGITS = re.compile(r"\d{4}")  # cards are written in groups of four digits (Amex 4-6-5) or unbroken
+_PHONE_DIGITS = re.compile(r"\d{3}|\+\d")
+_SSN_DIGITS = re.compile(r"\d-\d")
 
 # In the order they run: secrets first (a JWT or key must not be half-eaten by the phone detector), then the
 # patterns with separators (email, SSN, card), then IP addresses (v6 first: it may end in a v4 address), then phone
@@ -123,9 +130,10 @@ DETECTORS: tuple[Detector, ...] = (
              re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
                         r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}\b"), hints=("@",)),
     Detector("us_ssn", "<US_SSN>",
-             re.compile(r"(?<![\w-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\w-])"), hints=("-",)),
+             re.compile(r"(?<![\w-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\w-])"), prefilter=_SSN_DIGITS),
     Detector("credit_card", "<CREDIT_CARD>",
-             re.compile(r"(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w-])"), check=_card, digits=True),
+             re.compile(r"(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w-])"), check=_card,
+             prefilter=_FOUR_DIGITS),
     Detector("ipv6", "<IPV6>",
              re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:" + _IPV4_OCTET + r"(?:\." + _IPV4_OCTET +
                         r"){3}|[0-9A-Fa-f]{1,4})?(?![\w:]|\.\d)"),
@@ -136,7 +144,7 @@ DETECTORS: tuple[Detector, ...] = (
              re.compile(r"(?<![\w+])(?:"
                         r"\+[1-9]\d{0,2}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){2,4}"  # international
                         r"|(?:\(\d{3}\)\s?|\d{3}[.-])\d{3}[.-]\d{4}"  # North American with separators
-                        r")(?![\w-])"), digits=True),
+                        r")(?![\w-])"), prefilter=_PHONE_DIGITS),
 )
 
 GROUPS: dict[str, tuple[str, ...]] = {
