@@ -12,7 +12,7 @@ from opentelemetry import trace
 
 from genai_otel.testing.fake_llm import FakeLLMServer
 from tests.conftest import FAKE_API_KEY, TRACER_PROVIDER
-from tests.extending.conftest import USER, reinstrumented
+from tests.extending.conftest import MODEL, USER, reinstrumented
 
 CONCURRENT = 1000
 HTTPX: Any = getattr(openai._base_client, "httpx2", None) or openai._base_client.httpx  # type: ignore[attr-defined]
@@ -29,16 +29,16 @@ async def test_a_thousand_concurrent_async_calls_each_under_its_own_span(server:
     async def one(n: int) -> int:
         with tracer.start_as_current_span(f"request {n}") as parent:
             await asyncio.sleep(0)  # let the others start: the calls really overlap
-            await client.chat.completions.create(model=f"model-{n}", messages=USER)
+            await client.chat.completions.create(model=MODEL, messages=USER, seed=n)  # n, on the span only
             return parent.get_span_context().span_id  # type: ignore[no-any-return]
 
     try:
         parents = await asyncio.gather(*(one(n) for n in range(CONCURRENT)))
     finally:
         await client.close()
-    calls = {span.name: span for span in telemetry.genai_spans()}
+    calls = {span.attributes["gen_ai.request.seed"]: span for span in telemetry.genai_spans()}
     assert len(calls) == CONCURRENT
-    wrong = [n for n in range(CONCURRENT) if calls[f"chat model-{n}"].parent.span_id != parents[n]]
+    wrong = [n for n in range(CONCURRENT) if calls[n].parent.span_id != parents[n]]
     assert wrong == []
     by_id = {s.context.span_id: s for s in telemetry.spans()}
     assert all(by_id[parents[n]].name == f"request {n}" for n in range(CONCURRENT))
@@ -46,8 +46,7 @@ async def test_a_thousand_concurrent_async_calls_each_under_its_own_span(server:
 
 async def test_tasks_created_inside_a_span(aclient: openai.AsyncOpenAI, telemetry: Any) -> None:
     with tracer.start_as_current_span("fan out") as parent:
-        tasks = [asyncio.create_task(aclient.chat.completions.create(model=f"task-{n}", messages=USER))
-                 for n in range(5)]
+        tasks = [asyncio.create_task(aclient.chat.completions.create(model=MODEL, messages=USER)) for _ in range(5)]
     await asyncio.gather(*tasks)
     assert [s.parent.span_id for s in telemetry.genai_spans()] == [parent.get_span_context().span_id] * 5
 
@@ -55,29 +54,27 @@ async def test_tasks_created_inside_a_span(aclient: openai.AsyncOpenAI, telemetr
 def test_calls_in_a_thread_pool_nest_under_the_submitting_span(client: openai.OpenAI, telemetry: Any) -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
         with tracer.start_as_current_span("batch") as batch:
-            futures = [pool.submit(client.chat.completions.create, model=f"thread-{n}", messages=USER)
+            futures = [pool.submit(client.chat.completions.create, model=MODEL, messages=USER, seed=n)
                        for n in range(16)]
-            mapped = list(pool.map(lambda n: client.chat.completions.create(model=f"map-{n}", messages=USER),
-                                   range(4)))
+            mapped = list(pool.map(lambda n: client.chat.completions.create(model=MODEL, messages=USER, seed=n),
+                                   range(16, 20)))
         with tracer.start_as_current_span("other batch") as other:
-            later = pool.submit(client.chat.completions.create, model="other", messages=USER)
+            later = pool.submit(client.chat.completions.create, model=MODEL, messages=USER, seed=20)
         assert all(f.result() for f in futures) and len(mapped) == 4 and later.result()
-        outside = pool.submit(client.chat.completions.create, model="outside", messages=USER).result()
+        outside = pool.submit(client.chat.completions.create, model=MODEL, messages=USER, seed=21).result()
     assert outside
-    spans = {s.name: s for s in telemetry.genai_spans()}
+    spans = {s.attributes["gen_ai.request.seed"]: s for s in telemetry.genai_spans()}
     assert len(spans) == 22
-    for n in range(16):
-        assert spans[f"chat thread-{n}"].parent.span_id == batch.get_span_context().span_id
-    for n in range(4):
-        assert spans[f"chat map-{n}"].parent.span_id == batch.get_span_context().span_id
-    assert spans["chat other"].parent.span_id == other.get_span_context().span_id
-    assert spans["chat outside"].parent is None  # no leftover context in the reused worker thread
+    for n in range(20):  # submit and map
+        assert spans[n].parent.span_id == batch.get_span_context().span_id
+    assert spans[20].parent.span_id == other.get_span_context().span_id
+    assert spans[21].parent is None  # no leftover context in the reused worker thread
 
 
 async def test_run_in_executor(client: openai.OpenAI, telemetry: Any) -> None:
     loop = asyncio.get_running_loop()
     with tracer.start_as_current_span("handler") as handler:
-        await loop.run_in_executor(None, lambda: client.chat.completions.create(model="executor", messages=USER))
+        await loop.run_in_executor(None, lambda: client.chat.completions.create(model=MODEL, messages=USER))
     assert telemetry.only_span().parent.span_id == handler.get_span_context().span_id
 
 
@@ -86,7 +83,7 @@ def test_thread_context_can_be_turned_off(instrumented: None, server: FakeLLMSer
         assert not _submit_is_wrapped()
         with openai.OpenAI(api_key=FAKE_API_KEY, base_url=server.openai_base_url, max_retries=0) as client:
             with ThreadPoolExecutor(max_workers=1) as pool, tracer.start_as_current_span("batch"):
-                pool.submit(client.chat.completions.create, model="unlinked", messages=USER).result()
+                pool.submit(client.chat.completions.create, model=MODEL, messages=USER).result()
         assert telemetry.only_span().parent is None
     assert _submit_is_wrapped()  # the module's instrumentation is back
 

@@ -7,7 +7,6 @@ import time
 from typing import Any
 
 import anthropic
-import httpx2
 import openai
 import pytest
 
@@ -17,6 +16,8 @@ from tests.conftest import FAKE_ANTHROPIC_KEY, FAKE_API_KEY
 from tests.extending.conftest import CLAUDE, MODEL, USER, directives
 
 RETRY_S = 0.05
+HTTPX: Any = getattr(openai._base_client, "httpx2", None) or openai._base_client.httpx  # type: ignore[attr-defined]
+"""The HTTP library this openai SDK is built on: ``httpx2`` (openai 3) or ``httpx`` (openai 2); both are watched."""
 
 
 def _attempts(span: Any) -> list[dict[str, Any]]:
@@ -96,8 +97,8 @@ def test_connection_failures_are_attempts_without_a_status(server: FakeLLMServer
     span = telemetry.only_span()
     attempts = _attempts(span)
     _waits(attempts)
-    assert attempts == [{"error.type": "httpx2.RemoteProtocolError"},
-                        {"error.type": "httpx2.RemoteProtocolError", "http.request.resend_count": 1}]
+    error = f"{HTTPX.__name__}.RemoteProtocolError"
+    assert attempts == [{"error.type": error}, {"error.type": error, "http.request.resend_count": 1}]
     assert "genai_otel.request_id" not in span.attributes
 
 
@@ -187,7 +188,7 @@ def test_no_rate_limit_headers_no_rate_limit_telemetry(claude: anthropic.Anthrop
 
 
 def test_http_requests_outside_genai_calls_are_left_alone(server: FakeLLMServer, telemetry: Any) -> None:
-    with httpx2.Client() as http:
+    with HTTPX.Client() as http:
         response = http.post(f"{server.openai_base_url}/chat/completions", json={"model": MODEL, "messages": USER},
                              headers={"authorization": "Bearer x"})
     assert response.status_code == 200
