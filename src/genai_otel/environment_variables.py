@@ -100,7 +100,7 @@ GENAI_OTEL_CONTENT_KEEP_BINARY: Final = "GENAI_OTEL_CONTENT_KEEP_BINARY"
 only their modality, mime type and byte size."""
 
 GENAI_OTEL_PROMPT_HASH_SALT: Final = "GENAI_OTEL_PROMPT_HASH_SALT"
-"""A secret that keys ``genai_otel.prompt.hash`` (BLAKE2b keyed mode), so a guessed prompt cannot be checked against
+"""A secret that keys ``genai_otel.prompt.hash`` (HMAC-SHA256), so a guessed prompt cannot be checked against
 the hash without it. Unset by default (a plain hash). Never logged."""
 
 __all__ += [

@@ -7,6 +7,7 @@ validated against the conventions' JSON schemas, on the span and in the event.
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -175,3 +176,23 @@ def test_anthropic_key_never_captured(claude: Any, telemetry: Any, logs: Any) ->
     assert content_of(attributes)["gen_ai.system_instructions"] == '[{"type":"text","content":"key <SECRET>"}]'
     assert content_of(attributes)["gen_ai.input.messages"] == (
         '[{"role":"user","parts":[{"type":"text","content":"<SECRET> <EMAIL>"}]}]')
+
+
+def test_secret_split_across_input_json_deltas(claude: Any, telemetry: Any, logs: Any) -> None:
+    """The fake server streams tool input in 5-character ``input_json_delta`` fragments: the key arrives in pieces."""
+    from tests.content.test_redaction import SECRET
+
+    tool = {"name": "store", "description": "Keep a credential", "input_schema": {
+        "type": "object", "properties": {"token": {"type": "string", "enum": [SECRET]}}}}
+    fragments = []
+    with capturing("SPAN_AND_EVENT"):
+        for event in claude.messages.create(model=MODEL, max_tokens=100, tools=[tool], stream=True,
+                                            messages=[{"role": "user", "content": "Store it"}],
+                                            **directives(tool_calls=1)):
+            if event.type == "content_block_delta":
+                fragments.append(event.delta.partial_json)
+    assert not any(SECRET in fragment for fragment in fragments) and SECRET in "".join(fragments)
+    attributes = telemetry.only_span().attributes
+    [output] = json.loads(attributes["gen_ai.output.messages"])
+    assert output["parts"][0]["arguments"] == {"token": "<OPENAI_API_KEY>"}
+    assert SECRET not in str(dict(attributes)) + str(dict(only_event().log_record.attributes))

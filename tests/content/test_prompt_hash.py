@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import json
+import hmac
 import subprocess
 import sys
-from hashlib import blake2b
+from hashlib import sha256
 from typing import Any
 
 import openai
 import pytest
 
 from genai_otel.genai.content import prompt_hash
+from genai_otel.genai.content._hash import canonical as genai_canonical
 from tests.content.conftest import capturing, directives
 
 MODEL = "gpt-4o-mini"
@@ -19,10 +20,27 @@ HASH = "genai_otel.prompt.hash"
 HI = [{"role": "user", "content": "Hi"}]
 
 
+def canonical(value: Any) -> str:
+    """The documented canonical form, written here independently of genai-otel's code."""
+    if isinstance(value, str):
+        return f"s{len(value)}:{value}"
+    if isinstance(value, dict):
+        return f"d{len(value)}:" + "".join(canonical(k) + canonical(v) for k, v in value.items())
+    if isinstance(value, list):
+        return f"l{len(value)}:" + "".join(canonical(v) for v in value)
+    if value is None:
+        return "n"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, int):
+        return f"i{value};"
+    return f"r{value!r};"
+
+
 def expected_hash(system: list[Any], messages: list[Any], tools: list[Any], key: bytes = b"") -> str:
-    """Computed here from the documented definition, independently of genai-otel's code."""
-    text = json.dumps([system, messages, tools], ensure_ascii=False, separators=(",", ":"))
-    return blake2b(text.encode(), digest_size=16, key=key).hexdigest()
+    data = canonical([system, messages, tools]).encode()
+    digest = hmac.new(key, data, sha256).hexdigest() if key else sha256(data).hexdigest()
+    return digest[:32]
 
 
 HI_HASH = expected_hash([], [{"role": "user", "parts": [{"type": "text", "content": "Hi"}]}], [])
@@ -101,10 +119,11 @@ def test_salt(client: openai.OpenAI, telemetry: Any) -> None:
     assert "pepper-7f1c" not in str(dict(telemetry.only_span().attributes))
 
 
-def test_long_salts_are_hashed_down() -> None:
-    salt = b"s" * 100
-    assert prompt_hash([], [], [], salt) == blake2b(json.dumps([[], [], []]).replace(" ", "").encode(), digest_size=16,
-                                                     key=blake2b(salt, digest_size=64).digest()).hexdigest()
+def test_canonical_form_of_every_type() -> None:
+    value = {"s": "é\n\"", "i": -3, "f": 0.5, "b": [True, False, None], "t": ("x",), "k": {"nested": []}}
+    assert genai_canonical(value) == 'd6:s1:ss3:é\n"s1:ii-3;s1:fr0.5;s1:bl3:tfns1:tl1:s1:xs1:kd1:s6:nestedl0:'
+    assert prompt_hash([], [{"role": "user", "parts": [{"type": "text", "content": "Hi"}]}], []) == HI_HASH
+    assert prompt_hash([], [], [], b"k" * 200) == expected_hash([], [], [], key=b"k" * 200)  # any salt length
 
 
 def test_stable_across_processes() -> None:

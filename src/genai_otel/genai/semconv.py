@@ -126,8 +126,9 @@ TOOL_DEFINITIONS: Final = _g.GEN_AI_TOOL_DEFINITIONS
 EVENT_INFERENCE_DETAILS: Final = "gen_ai.client.inference.operation.details"
 """The conventions' event (a log record) with one call's content and its span's attributes."""
 EXTRA_PROMPT_HASH: Final = "genai_otel.prompt.hash"
-"""Span attribute on every inference span, whatever the capture mode: BLAKE2b-128 (hex) of the normalized prompt
-(system instructions, input messages, tool definitions), keyed with ``GENAI_OTEL_PROMPT_HASH_SALT`` when set."""
+"""Span attribute on every inference span, whatever the capture mode: SHA-256 (first 128 bits, hex) of the normalized
+prompt (system instructions, input messages, tool definitions) in a canonical form; HMAC-SHA256 keyed with
+``GENAI_OTEL_PROMPT_HASH_SALT`` when set (``genai_otel.genai.content._hash``)."""
 METRIC_CONTENT_TRUNCATED: Final = "genai_otel.content.truncated"
 """Counter (``{event}``): captured content cut or dropped to fit a size limit."""
 EXTRA_CONTENT_LOCATION: Final = "genai_otel.content.location"
