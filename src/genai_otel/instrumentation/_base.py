@@ -185,8 +185,7 @@ class GenAIInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         cost = cost_recorder(meter, kwargs.get("logger_provider"), _SCHEMA_URL)
         content = content_capture(meter, kwargs.get("logger_provider"), _SCHEMA_URL)
         adapter = self._adapter()
-        extensions = start_extensions(meter, adapter.package, kwargs.get("logger_provider"), _SCHEMA_URL,
-                                      _inside_call)
+        extensions = start_extensions(meter, kwargs.get("logger_provider"), _SCHEMA_URL, _inside_call)
         recorder = Recorder(tracer, GenAIInstruments(meter), per_chunk=per_chunk, cost=cost, content=content,
                             extensions=extensions)
         self._patched: list[tuple[Any, str]] = []

@@ -102,9 +102,9 @@ class Extensions:
 
     __slots__ = ("_gauges", "_hooks", "_checks")
 
-    def __init__(self, meter: Meter, package: str, hook_timeout_s: float, hook_async_timeout_s: float,
+    def __init__(self, meter: Meter, hook_timeout_s: float, hook_async_timeout_s: float,
                  inside_call: ContextVar[Any]) -> None:
-        self._gauges = RateLimitGauges(meter, _http_attempts.header_family(package))
+        self._gauges = RateLimitGauges(meter)
         self._hooks = HookRunner(REGISTRY, meter, hook_timeout_s, hook_async_timeout_s, inside_call)
         self._checks: Any = meter.create_counter(
             sc.METRIC_JSON_CHECKS, unit="{call}",
@@ -200,7 +200,7 @@ class Extensions:
         self._hooks.run([(outcome, view(outcome)), ("end", view("end"))], invocation.span)
 
 
-def start_extensions(meter: Meter, package: str, logger_provider: LoggerProvider | None, schema_url: str,
+def start_extensions(meter: Meter, logger_provider: LoggerProvider | None, schema_url: str,
                      inside_call: ContextVar[Any]) -> Extensions | None:
     """At instrument time: read the settings, load configured hooks, bind evaluations, patch HTTP ``send`` and the
     thread pool. None (an internal error logged and counted) if that fails: calls are then traced without them."""
@@ -210,7 +210,7 @@ def start_extensions(meter: Meter, package: str, logger_provider: LoggerProvider
         async_timeout_s = read_float(GENAI_OTEL_HOOK_ASYNC_TIMEOUT_S, 60.0, minimum=0.001)
         REGISTRY.load_configured()
         bind_evaluations(meter, logger_provider, schema_url)
-        extensions = Extensions(meter, package, timeout_ms / 1000.0, async_timeout_s, inside_call)
+        extensions = Extensions(meter, timeout_ms / 1000.0, async_timeout_s, inside_call)
         _http_attempts.install(inside_call, attempts_of)
         _started += 1
         if read_bool(GENAI_OTEL_THREAD_CONTEXT, True):

@@ -30,7 +30,7 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -48,8 +48,9 @@ if TYPE_CHECKING:
 
     from genai_otel.genai.types import Attributes
 
-__all__ = ["REQUEST_ID_HEADERS", "SEND_TARGETS", "Attempts", "HeaderFamily", "RateLimitGauges", "SendTarget",
-           "header_family", "install", "parse_duration", "parse_timestamp", "rate_limits", "uninstall"]
+__all__ = ["RATE_LIMIT_HEADERS", "REQUEST_ID_HEADERS", "SEND_TARGETS", "Attempts", "RateLimitGauges",
+           "RateLimitHeader", "SendTarget", "install", "parse_duration", "parse_timestamp", "rate_limits", "scan",
+           "uninstall"]
 
 
 @dataclass(frozen=True)
@@ -69,57 +70,91 @@ SEND_TARGETS: tuple[SendTarget, ...] = (
 )
 
 
+_TOKEN_TYPES = {"input_tokens": sc.TOKEN_TYPE_INPUT, "output_tokens": sc.TOKEN_TYPE_OUTPUT}
+
+
 @dataclass(frozen=True)
-class HeaderFamily:
-    """Where a provider puts its rate limits. ``limits``: (header, resource, field) triples."""
+class RateLimitHeader:
+    """What one rate-limit response header holds: a ``resource``'s ``limit``, ``remaining`` or ``reset``."""
 
-    sentinel: str
-    """A rate-limit header that is present whenever the others are (checked first: one lookup per call)."""
-    limits: tuple[tuple[str, str, str], ...]
+    resource: str
+    """``requests``, ``tokens``, ``input_tokens`` or ``output_tokens``."""
+    field: str
     reset_format: str
-    """``duration`` (OpenAI: ``6ms``, ``1m30s``) or ``timestamp`` (Anthropic: RFC 3339)."""
+    """How a reset is written: ``duration`` (OpenAI: ``6ms``, ``1m30s``) or ``timestamp`` (Anthropic: RFC 3339)."""
+
+    @property
+    def attribute(self) -> str:
+        """Its span attribute, e.g. ``genai_otel.ratelimit.tokens.remaining``, ``...requests.reset_s``."""
+        return f"{sc.RATELIMIT_PREFIX}{self.resource}.{'reset_s' if self.field == 'reset' else self.field}"
+
+    @property
+    def gauge(self) -> tuple[str, str]:
+        """Its gauge: (``requests`` or ``tokens``, field); split token limits go to ``tokens`` by token type."""
+        return ("tokens" if self.resource in _TOKEN_TYPES else self.resource), self.field
 
 
-def _family(pattern: str, resources: dict[str, str], reset_format: str) -> HeaderFamily:
-    limits = tuple((pattern.format(resource=wire, field=field), resource, field)
-                   for wire, resource in resources.items() for field in ("limit", "remaining", "reset"))
-    return HeaderFamily(pattern.format(resource=next(iter(resources)), field="remaining"), limits,
-                        reset_format)
+def _family(pattern: str, resources: dict[str, str], reset_format: str) -> dict[bytes, RateLimitHeader]:
+    return {pattern.format(resource=wire, field=field).encode(): RateLimitHeader(resource, field, reset_format)
+            for wire, resource in resources.items() for field in ("limit", "remaining", "reset")}
 
 
-_FAMILIES: dict[str, HeaderFamily] = {
-    "openai": _family("x-ratelimit-{field}-{resource}",
-                      {"requests": "requests", "tokens": "tokens"}, "duration"),
-    "anthropic": _family("anthropic-ratelimit-{resource}-{field}",
-                         {"requests": "requests", "tokens": "tokens", "input-tokens": "input_tokens",
-                          "output-tokens": "output_tokens"}, "timestamp"),
+RATE_LIMIT_HEADERS: dict[bytes, RateLimitHeader] = {
+    **_family("x-ratelimit-{field}-{resource}", {"requests": "requests", "tokens": "tokens"}, "duration"),
+    **_family("anthropic-ratelimit-{resource}-{field}", {"requests": "requests", "tokens": "tokens",
+                                                         "input-tokens": "input_tokens",
+                                                         "output-tokens": "output_tokens"}, "timestamp"),
 }
+"""Every rate-limit header read, lower-case: OpenAI (and Azure OpenAI) and Anthropic (and Vertex)."""
+
+REQUEST_ID_HEADERS: tuple[str, ...] = ("x-request-id", "request-id", "x-amzn-requestid")
+"""Response headers carrying the provider's request id, first found wins: OpenAI (and Azure), Anthropic (and
+Vertex), Bedrock."""
+
+_WANTED: dict[bytes, int | RateLimitHeader] = {
+    **{name.encode(): rank for rank, name in enumerate(REQUEST_ID_HEADERS)}, **RATE_LIMIT_HEADERS}
 
 
-def header_family(package: str) -> HeaderFamily | None:
-    """The header family of an SDK package (``openai``, ``anthropic``), or None."""
-    return _FAMILIES.get(package)
+def scan(headers: Any) -> tuple[str | None, dict[RateLimitHeader, bytes] | None]:
+    """The request id and the raw rate-limit values of a response's headers, in one pass over them.
+
+    One pass over ``Headers.raw`` costs about what a single ``Headers.get`` does (which walks the list itself).
+    """
+    raw = getattr(headers, "raw", None)
+    pairs = raw if raw is not None else [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+    request_id: bytes | None = None
+    rank = len(REQUEST_ID_HEADERS)
+    limits: dict[RateLimitHeader, bytes] | None = None
+    for key, value in pairs:
+        wanted = _WANTED.get(key.lower())
+        if wanted is None:
+            continue
+        if isinstance(wanted, int):
+            if wanted < rank and value:
+                rank, request_id = wanted, value
+        else:
+            if limits is None:
+                limits = {}
+            limits[wanted] = value
+    return (request_id.decode("latin-1") if request_id is not None else None), limits
 
 
 class Attempts:
     """The HTTP attempts of one call (created at its first attempt; lives on ``invocation.extras``)."""
 
-    __slots__ = ("count", "last_end_ns", "headers", "request_id", "first")
+    __slots__ = ("count", "last_end_ns", "limits", "request_id", "first")
 
     def __init__(self) -> None:
         self.count = 0
         self.last_end_ns = 0
-        self.headers: Any = None
-        """The last response's headers (an ``httpx``/``httpx2`` ``Headers``), read when the call finishes."""
+        self.limits: dict[RateLimitHeader, bytes] | None = None
+        """The last response's rate-limit headers, raw; parsed when the call finishes."""
         self.request_id: str | None = None
         self.first: tuple[int, Attributes] | None = None
         """The first attempt's event, put on the span only if a second attempt follows."""
 
 
 # --- the send wrapper ---
-
-REQUEST_ID_HEADERS: tuple[str, ...] = ("x-request-id", "request-id", "x-amzn-requestid")
-"""Response headers carrying the provider's request id: OpenAI (and Azure), Anthropic (and Vertex), Bedrock."""
 
 _inside_call: ContextVar[Any] | None = None
 _attempts_of: Callable[[Invocation], Attempts] | None = None
@@ -135,11 +170,9 @@ def _note(invocation: Invocation, started_ns: int, response: Any, error: BaseExc
     attempts.last_end_ns = ended_ns
     request_id = None
     if response is not None:
-        headers = attempts.headers = response.headers
-        for name in REQUEST_ID_HEADERS:
-            request_id = headers.get(name)
-            if request_id:
-                break
+        request_id, limits = scan(response.headers)
+        if limits is not None:
+            attempts.limits = limits
     attempts.request_id = request_id
     span = invocation.span
     if not span.is_recording():
@@ -292,25 +325,42 @@ def parse_timestamp(text: str, now: float) -> float | None:
     return max(0.0, calendar.timegm(parsed) - now)
 
 
-def rate_limits(headers: Mapping[str, str], family: HeaderFamily, now: float) -> dict[tuple[str, str], float]:
-    """``{(resource, field): value}`` from the family's headers present in ``headers``; resets in seconds."""
-    if headers.get(family.sentinel) is None:
-        return {}
-    found: dict[tuple[str, str], float] = {}
-    for header, resource, field in family.limits:
-        raw = headers.get(header)
-        if raw is None:
+_parsed: dict[tuple[str, bytes], float | None] = {}
+"""Parsed header values (counts, durations, timestamps as epoch seconds): they repeat from call to call."""
+_PARSED_LIMIT = 1024
+
+
+def _parse(header: RateLimitHeader, value: bytes) -> float | None:
+    key = (header.reset_format if header.field == "reset" else "count", value)
+    if key in _parsed:
+        return _parsed[key]
+    text = value.decode("latin-1")
+    parsed: float | None
+    if header.field != "reset":
+        try:
+            parsed = int(text)
+        except ValueError:
+            parsed = None
+    elif header.reset_format == "duration":
+        parsed = parse_duration(text)
+    else:  # kept as the epoch time it names; seconds from now are taken per call
+        parsed = parse_timestamp(text, 0.0)
+    if len(_parsed) >= _PARSED_LIMIT:
+        _parsed.clear()
+    _parsed[key] = parsed
+    return parsed
+
+
+def rate_limits(raw: dict[RateLimitHeader, bytes], now: float) -> dict[RateLimitHeader, float]:
+    """Each rate-limit header's value: counts, and resets in seconds from ``now`` (at least 0)."""
+    found: dict[RateLimitHeader, float] = {}
+    for header, value in raw.items():
+        parsed = _parse(header, value)
+        if parsed is None:
             continue
-        value: float | None
-        if field == "reset":
-            value = parse_duration(raw) if family.reset_format == "duration" else parse_timestamp(raw, now)
-        else:
-            try:
-                value = int(raw)
-            except ValueError:
-                value = None
-        if value is not None:
-            found[(resource, field)] = value
+        if header.reset_format == "timestamp" and header.field == "reset":
+            parsed = max(0.0, parsed - now)
+        found[header] = parsed
     return found
 
 
@@ -328,17 +378,17 @@ _GAUGES = {
     ("tokens", "reset"): (sc.METRIC_RATELIMIT_TOKENS_RESET, "s",
                           "Seconds until the provider's token rate limit resets."),
 }
-_TOKEN_TYPES = {"input_tokens": sc.TOKEN_TYPE_INPUT, "output_tokens": sc.TOKEN_TYPE_OUTPUT}
 _GAUGE_KEYS = (sc.PROVIDER_NAME, sc.REQUEST_MODEL, sc.SERVER_ADDRESS)
+_ATTRIBUTES = {header: header.attribute for header in RATE_LIMIT_HEADERS.values()}
+_GAUGE_OF = {header: header.gauge for header in RATE_LIMIT_HEADERS.values()}
 
 
 class RateLimitGauges:
     """The six rate-limit gauges of one meter, and what a finished call adds to its span."""
 
-    __slots__ = ("_gauges", "family")
+    __slots__ = ("_gauges",)
 
-    def __init__(self, meter: Meter, family: HeaderFamily | None) -> None:
-        self.family = family
+    def __init__(self, meter: Meter) -> None:
         self._gauges: dict[tuple[str, str], Any] = {}
         create = getattr(meter, "create_gauge", None)  # opentelemetry-api >= 1.23
         if create is not None:
@@ -353,21 +403,19 @@ class RateLimitGauges:
                 attributes[sc.EXTRA_HTTP_ATTEMPTS] = attempts.count
             if attempts.request_id:
                 attributes[sc.EXTRA_REQUEST_ID] = attempts.request_id
-        headers = attempts.headers
-        family = self.family
-        if headers is None or family is None:
+        if attempts.limits is None:
             return attributes
-        limits = rate_limits(headers, family, time.time())
+        limits = rate_limits(attempts.limits, time.time())
         if not limits:
             return attributes
         base = invocation.metric_attributes
         metric_attributes = {key: base[key] for key in _GAUGE_KEYS if key in base}
-        for (resource, field), value in limits.items():
+        gauges = self._gauges
+        for header, value in limits.items():
             if recording:
-                suffix = "reset_s" if field == "reset" else field
-                attributes[f"{sc.RATELIMIT_PREFIX}{resource}.{suffix}"] = value
-            token_type = _TOKEN_TYPES.get(resource)
-            gauge = self._gauges.get(("tokens" if token_type else resource, field))
+                attributes[_ATTRIBUTES[header]] = value
+            gauge = gauges.get(_GAUGE_OF[header])
             if gauge is not None:
+                token_type = _TOKEN_TYPES.get(header.resource)
                 gauge.set(value, {**metric_attributes, sc.TOKEN_TYPE: token_type} if token_type else metric_attributes)
         return attributes
