@@ -41,9 +41,10 @@ def _one_duration(telemetry: Any) -> dict[str, Any]:
 
 
 def _gauges(telemetry: Any, name: str, model: str) -> dict[frozenset[tuple[str, Any]], Any]:
-    """Last values of gauge ``name`` for ``model`` (gauges keep their last value: read whole, not as deltas)."""
+    """Last values of gauge ``name`` for ``model`` at the fake server (gauges keep their last value: read whole, not
+    as deltas; other tests' calls to real hosts, e.g. cassette replays of api.anthropic.com, keep theirs too)."""
     return {attrs: entry["value"] for (metric, attrs), entry in telemetry._collect().items()
-            if metric == name and ("gen_ai.request.model", model) in attrs}
+            if metric == name and ("gen_ai.request.model", model) in attrs and ("server.address", "127.0.0.1") in attrs}
 
 
 def test_retried_call_is_one_span_with_an_event_per_attempt(server: FakeLLMServer, telemetry: Any) -> None:
