@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 import timeit
 from pathlib import Path
 from typing import Any
@@ -67,10 +68,10 @@ def main() -> None:
     surface = next(t.surface for t in adapter.targets() if isinstance(t.surface, ChatSurface))
     given = surface._sdk.given
     hasher = PromptHasher()
-    print(f"openai {openai.__version__}; best of {options.repeat} runs, µs of genai-otel CPU per call, no-op providers")
+    print(f"openai {openai.__version__}; best of {options.repeat} runs, µs of genai-otel process CPU per call, no-op providers")
 
     def timed(function: Any, number: int) -> float:
-        return min(timeit.repeat(function, number=number, repeat=options.repeat)) / number * 1e6
+        return min(timeit.repeat(function, number=number, repeat=options.repeat, timer=time.process_time)) / number * 1e6
 
     for name, kwargs in PROMPTS.items():
         number = options.number if "KB" not in name else max(1, options.number // 20)

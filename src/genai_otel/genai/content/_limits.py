@@ -3,8 +3,8 @@
 The budget counts UTF-8 bytes of the compact JSON serialization. Content over budget is shortened in two steps:
 
 1. **Strings are cut**, longest first: every string value (text, reasoning, tool arguments and responses, blob
-   data, ...) is cut to at most ``L`` characters, with ``L`` the largest cap that fits. Each part that lost
-   characters gets ``"truncated": true``.
+   data, ...) is cut to at most ``L`` characters, ``L`` found by water-filling the excess over the string lengths
+   and lowered until the JSON fits. Each part that lost characters gets ``"truncated": true``.
 2. **Items are dropped** only if the structure alone is still over budget (thousands of messages, or a tiny
    budget): whole messages / tool definitions / parts go, the oldest input messages first, otherwise the last ones;
    the item after a gap, or the last one kept, gets ``"truncated": true``.
@@ -50,31 +50,43 @@ def fit(value: Any, budget: int, drop_front: frozenset[int] = frozenset()) -> tu
     ``value`` is not changed: cutting works on a copy. ``drop_front``: for a dict of lists, the keys' positions whose
     items are dropped oldest-first (input messages); for a list, ``{0}`` drops from the front.
     """
-    if size(value) <= budget:
+    total = size(value)
+    if total <= budget:
         return value, False
-    longest = _longest_string(value)
-    low, high = 0, longest  # the largest cap in [low, high] that fits; ``low`` is known to be tried last
-    best: Any = None
-    while low <= high:
-        cap = (low + high) // 2
+    lengths = sorted(_string_lengths(value, []), reverse=True)
+    cap = _water_level(lengths, total - budget)
+    while True:  # the estimate counts characters, not escapes, UTF-8 bytes or marks: shrink until it fits
         candidate = _cut(value, cap)
-        if size(candidate) <= budget:
-            best = candidate
-            low = cap + 1
-        else:
-            high = cap - 1
-    if best is not None:
-        return best, True
-    return _drop(_cut(value, 0), budget, drop_front), True
+        over = size(candidate) - budget
+        if over <= 0:
+            return candidate, True
+        if cap == 0:
+            return _drop(candidate, budget, drop_front), True
+        longer = sum(1 for length in lengths if length > cap) or 1
+        cap = max(0, cap - max(1, -(-over // longer)))
 
 
-def _longest_string(value: Any) -> int:
+def _string_lengths(value: Any, out: list[int]) -> list[int]:
     if isinstance(value, str):
-        return len(value)
-    if isinstance(value, dict):
-        return max((_longest_string(v) for v in value.values()), default=0)
-    if isinstance(value, (list, tuple)):
-        return max((_longest_string(v) for v in value), default=0)
+        out.append(len(value))
+    elif isinstance(value, dict):
+        for item in value.values():
+            _string_lengths(item, out)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _string_lengths(item, out)
+    return out
+
+
+def _water_level(lengths: list[int], excess: int) -> int:
+    """The largest cap that removes at least ``excess`` characters from strings of ``lengths`` (longest first)."""
+    removed_above = 0
+    for count, length in enumerate(lengths, start=1):
+        following = lengths[count] if count < len(lengths) else 0
+        removed_above += length
+        # cutting the ``count`` longest strings to ``following`` removes removed_above - count * following
+        if removed_above - count * following >= excess:
+            return max(following, (removed_above - excess) // count)
     return 0
 
 
