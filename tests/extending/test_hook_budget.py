@@ -81,6 +81,20 @@ def test_hooks_after_a_late_one_in_the_same_phase_are_skipped(client: openai.Ope
     assert hook_failures(telemetry) == {("slow-end", "end", "timeout"): 1, ("next-end", "end", "skipped"): 1}
 
 
+def test_the_span_ends_when_the_call_did_not_after_its_hooks(client: openai.OpenAI, telemetry: Any,
+                                                              hooks: Any) -> None:
+    def slow(call: CallView) -> None:
+        time.sleep(0.03)  # within the budget: it runs to the end and its attribute lands
+        call.set_attribute("app.checked", True)
+
+    hooks(slow)
+    client.chat.completions.create(model=MODEL, messages=USER)
+    span = telemetry.only_span()
+    assert span.attributes["app.checked"] is True
+    [duration] = telemetry.metric_points("gen_ai.client.operation.duration")
+    assert abs((span.end_time - span.start_time) / 1e9 - duration["sum"]) < 0.01  # the hook's 30 ms not in it
+
+
 async def test_an_async_hook_is_cancelled_after_its_timeout(aclient: openai.AsyncOpenAI, telemetry: Any,
                                                            hooks: Any) -> None:
     cancelled: list[bool] = []

@@ -7,7 +7,7 @@ records the metrics. Adapters never touch spans or instruments themselves.
 from __future__ import annotations
 
 import sys
-from time import perf_counter
+from time import perf_counter, time_ns
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry.trace import SpanKind, Status, StatusCode
@@ -141,6 +141,7 @@ class Recorder:
             return
         invocation.ended = True
         elapsed = perf_counter() - invocation.started
+        end_ns = time_ns()  # the span ends when the call did, not after what follows (hooks may take a while)
         span = invocation.span
         metric_attributes = dict(invocation.metric_attributes)
         error_type = error_type_of(error) if error is not None else (response.error_type if response else None)
@@ -190,7 +191,7 @@ class Recorder:
                 self.extensions.finishing(invocation, response, error, error_type, cost_attributes, elapsed,
                                           metric_attributes)
         finally:
-            span.end()
+            span.end(end_time=end_ns)
         self._record_metrics(invocation, elapsed, metric_attributes, response.usage if response else None,
                              time_to_first_chunk)
 
