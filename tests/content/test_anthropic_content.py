@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.content.conftest import MODES, capturing, content_of, directives, events, only_event
+from tests.content.schemas import validate
 from tests.content.test_openai_content import assistant_text, check_event, check_span, user
 
 MODEL = "claude-haiku-4-5"
@@ -196,3 +197,50 @@ def test_secret_split_across_input_json_deltas(claude: Any, telemetry: Any, logs
     [output] = json.loads(attributes["gen_ai.output.messages"])
     assert output["parts"][0]["arguments"] == {"token": "<OPENAI_API_KEY>"}
     assert SECRET not in str(dict(attributes)) + str(dict(only_event().log_record.attributes))
+
+
+@pytest.mark.parametrize("how", ["create", "stream", "helper"])
+def test_captured_copy_never_changes_what_was_sent(how: str, claude: Any, server: Any, telemetry: Any,
+                                                   logs: Any) -> None:
+    from tests.content.test_openai_content import CHANGES_THE_COPY, PII, PII_REDACTED
+
+    request: dict[str, Any] = {
+        "model": MODEL, "max_tokens": 100, "system": [{"type": "text", "text": PII}],
+        "tools": [{"name": "notify", "description": PII, "input_schema": {"type": "object", "properties": {}}}],
+        "messages": [{"role": "user", "content": [
+            {"type": "text", "text": PII + " " + "x" * 2000},
+            {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": PNG_B64}}]}],
+    }
+    before = json.dumps(request)
+    with capturing("SPAN_AND_EVENT", env=CHANGES_THE_COPY):
+        if how == "create":
+            claude.messages.create(**request)
+        elif how == "stream":
+            for _ in claude.messages.create(**request, stream=True):
+                pass
+        else:
+            with claude.messages.stream(**request) as helper:
+                helper.until_done()
+    assert json.dumps(request) == before
+    sent = server.requests[-1].body
+    assert {key: sent[key] for key in request} == request  # the provider got the original, whole
+    attributes = telemetry.only_span().attributes
+    captured = json.dumps([validate(name, attributes[name]) for name in
+                           ("gen_ai.system_instructions", "gen_ai.input.messages", "gen_ai.tool.definitions")])
+    assert "bob@example.com" not in captured and "sk-aaaa" not in captured and PNG_B64[:40] not in captured
+    assert '"truncated": true' in captured and '"content_omitted": true' in captured
+    assert PII_REDACTED in captured
+    assert "bob@example.com" not in repr(dict(only_event().log_record.attributes))
+
+
+def test_pattern_across_text_chunks(claude: Any, telemetry: Any, logs: Any) -> None:
+    """``word1`` and `` word2`` arrive in different ``text_delta`` events; a pattern spanning both still matches."""
+    with capturing("SPAN_AND_EVENT", env={"GENAI_OTEL_REDACT_PATTERNS": '{"PAIR": "word1 word2"}'}):
+        deltas = [event.delta.text for event in claude.messages.create(
+            model=MODEL, max_tokens=100, stream=True, messages=[{"role": "user", "content": "Hi"}],
+            **directives(chunks=4)) if event.type == "content_block_delta"]
+    assert not any("word1 word2" in delta for delta in deltas) and "word1 word2" in "".join(deltas)
+    expected = [{"role": "assistant", "parts": [{"type": "text", "content": "word0 <PAIR> word3"}],
+                 "finish_reason": "stop"}]
+    assert validate("gen_ai.output.messages", telemetry.only_span().attributes["gen_ai.output.messages"]) == expected
+    assert validate("gen_ai.output.messages", only_event().log_record.attributes["gen_ai.output.messages"]) == expected

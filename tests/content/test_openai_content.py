@@ -32,6 +32,7 @@ TEXT = "word0 word1 word2 word3 word4"
 PNG = bytes(range(256)) * 4  # 1024 bytes
 PNG_B64 = base64.b64encode(PNG).decode()
 WAV_B64 = base64.b64encode(b"RIFF" + bytes(96)).decode()  # 100 bytes
+PDF_B64 = base64.b64encode(b"%PDF-1.4\n" + bytes(291)).decode()  # 300 bytes
 
 WEATHER_TOOL = {"type": "function", "function": {
     "name": "get_weather", "description": "Weather in a city",
@@ -128,6 +129,7 @@ def multimodal(client: openai.OpenAI) -> dict[str, Any]:
         {"type": "image_url", "image_url": {"url": "https://example.com/cat.jpg", "detail": "low"}},
         {"type": "input_audio", "input_audio": {"data": WAV_B64, "format": "wav"}},
         {"type": "file", "file": {"file_id": "file-abc123"}},
+        {"type": "file", "file": {"file_data": f"data:application/pdf;base64,{PDF_B64}", "filename": "a.pdf"}},
     ]}])
     return {
         "gen_ai.input.messages": [{"role": "user", "parts": [
@@ -138,6 +140,8 @@ def multimodal(client: openai.OpenAI) -> dict[str, Any]:
             {"type": "blob", "modality": "audio", "mime_type": "audio/wav", "content": "", "byte_size": 100,
              "content_omitted": True},
             {"type": "file", "modality": "document", "file_id": "file-abc123"},
+            {"type": "blob", "modality": "document", "mime_type": "application/pdf", "content": "", "byte_size": 300,
+             "content_omitted": True},
         ]}],
         "gen_ai.output.messages": [assistant_text(TEXT)],
     }
@@ -175,6 +179,30 @@ def responses(client: openai.OpenAI) -> dict[str, Any]:
     }
 
 
+def responses_multimodal(client: openai.OpenAI) -> dict[str, Any]:
+    client.responses.create(model=MODEL, input=[{"role": "user", "content": [
+        {"type": "input_text", "text": "Compare these."},
+        {"type": "input_image", "image_url": f"data:image/png;base64,{PNG_B64}", "detail": "auto"},
+        {"type": "input_image", "file_id": "file-img1", "detail": "low"},
+        {"type": "input_file", "file_data": f"data:application/pdf;base64,{PDF_B64}", "filename": "a.pdf"},
+        {"type": "input_file", "file_url": "https://example.com/report.pdf"},
+        {"type": "input_file", "file_id": "file-doc2"},
+    ]}])
+    return {
+        "gen_ai.input.messages": [{"role": "user", "parts": [
+            {"type": "text", "content": "Compare these."},
+            {"type": "blob", "modality": "image", "mime_type": "image/png", "content": "", "byte_size": 1024,
+             "content_omitted": True},
+            {"type": "file", "modality": "image", "file_id": "file-img1"},
+            {"type": "blob", "modality": "document", "mime_type": "application/pdf", "content": "", "byte_size": 300,
+             "content_omitted": True},
+            {"type": "uri", "modality": "document", "uri": "https://example.com/report.pdf"},
+            {"type": "file", "modality": "document", "file_id": "file-doc2"},
+        ]}],
+        "gen_ai.output.messages": [assistant_text(TEXT)],
+    }
+
+
 def responses_stream(client: openai.OpenAI) -> dict[str, Any]:
     call_ids = []
     with client.responses.stream(model=MODEL, input="Weather?", tools=[RESPONSES_TOOL],
@@ -206,7 +234,8 @@ def completion_stream(client: openai.OpenAI) -> dict[str, Any]:
 
 SCENARIOS: dict[str, Callable[[openai.OpenAI], dict[str, Any]]] = {
     "chat": chat, "chat_stream": chat_stream, "tools": tools, "tools_stream": tools_stream,
-    "multimodal": multimodal, "responses": responses, "responses_stream": responses_stream,
+    "multimodal": multimodal, "responses": responses, "responses_multimodal": responses_multimodal,
+    "responses_stream": responses_stream,
     "completion": completion, "completion_stream": completion_stream,
 }
 
@@ -312,20 +341,32 @@ def test_stream_closed_early_has_no_finish_reason(client: openai.OpenAI, telemet
                                        "gen_ai.output.messages": [assistant_text("word0 word1", "")]})
 
 
-def test_event_when_the_span_is_not_sampled(client: openai.OpenAI, telemetry: Any, logs: Any) -> None:
+@pytest.mark.parametrize("mode", ["EVENT_ONLY", "SPAN_AND_EVENT"])
+def test_event_when_the_span_is_not_sampled(mode: str, client: openai.OpenAI, telemetry: Any, logs: Any) -> None:
+    """A parent that was not sampled (as a remote caller decided): the call's span is not recorded, its event is, and
+    carries the trace id of the parent and the span id of the call's own (non-recording) span."""
+    from opentelemetry import trace
     from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
+    from opentelemetry.sdk.trace.sampling import ALWAYS_ON, ParentBased
+    from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 
-    unsampled = TracerProvider(sampler=ALWAYS_OFF)
-    with capturing("SPAN_AND_EVENT", tracer_provider=unsampled):
+    parent = SpanContext(trace_id=0x0AF7651916CD43DD8448EB211C80319C, span_id=0xB7AD6B7169203331, is_remote=True,
+                         trace_flags=TraceFlags(TraceFlags.DEFAULT))
+    unsampled = TracerProvider(sampler=ParentBased(ALWAYS_ON))
+    with capturing(mode, tracer_provider=unsampled), trace.use_span(NonRecordingSpan(parent)):
         client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "Hi"}])
     assert telemetry.genai_spans() == []
     log = only_event().log_record
-    assert log.trace_id != 0 and log.span_id != 0  # correlated to the (unsampled) span's context
-    assert format_trace_id(log.trace_id) and format_span_id(log.span_id)
+    assert log.trace_id == parent.trace_id  # correlated to the trace the call ran in
+    assert log.span_id not in (0, parent.span_id)  # ... and to the call's own span, not its parent
+    assert not TraceFlags(log.trace_flags).sampled
+    assert format_trace_id(log.trace_id) == "0af7651916cd43dd8448eb211c80319c"
+    assert len(format_span_id(log.span_id)) == 16
+    assert validate("gen_ai.input.messages", log.attributes["gen_ai.input.messages"]) == [user("Hi")]
     assert validate("gen_ai.output.messages", log.attributes["gen_ai.output.messages"]) == [assistant_text(TEXT)]
     assert log.attributes["gen_ai.operation.name"] == "chat"
     assert log.attributes["gen_ai.usage.output_tokens"] == 5
+    assert len(log.attributes["genai_otel.prompt.hash"]) == 32
 
 
 def test_event_exported_as_otlp_structured_values(client: openai.OpenAI, telemetry: Any, logs: Any) -> None:
@@ -345,16 +386,55 @@ def test_event_exported_as_otlp_structured_values(client: openai.OpenAI, telemet
     assert record.span_id == telemetry.only_span().context.span_id.to_bytes(8, "big")
 
 
-def test_captured_copy_never_changes_what_was_sent(client: openai.OpenAI, server: Any, telemetry: Any,
-                                                   logs: Any) -> None:
-    messages = [{"role": "user", "content": f"mail bob@example.com, card 4111 1111 1111 1111, key {'sk-' + 'a' * 30}"}]
-    before = json.dumps(messages)
-    with capturing("SPAN_AND_EVENT"):
-        client.chat.completions.create(model=MODEL, messages=messages)
-    assert json.dumps(messages) == before  # the caller's objects are untouched
-    assert server.requests[-1].body["messages"] == messages  # the provider got the original
-    [captured] = json.loads(telemetry.only_span().attributes["gen_ai.input.messages"])
-    assert captured["parts"][0]["content"] == "mail <EMAIL>, card <CREDIT_CARD>, key <OPENAI_API_KEY>"
+PII = f"mail bob@example.com, card 4111 1111 1111 1111, key {'sk-' + 'a' * 30}"
+PII_REDACTED = "mail <EMAIL>, card <CREDIT_CARD>, key <OPENAI_API_KEY>"
+# Redaction, a small size budget and binary parts all change the captured copy; none may change the request.
+CHANGES_THE_COPY = {"GENAI_OTEL_CONTENT_MAX_ATTRIBUTE_BYTES": "600"}
+PII_TOOL = {"type": "function", "function": {"name": "notify", "description": f"Notify {PII}", "parameters": {
+    "type": "object", "properties": {"to": {"type": "string", "enum": ["bob@example.com"]}}}}}
+
+
+def _chat_request() -> dict[str, Any]:
+    return {"model": MODEL, "tools": [PII_TOOL], "messages": [
+        {"role": "system", "content": PII},
+        {"role": "user", "content": [{"type": "text", "text": PII + " " + "x" * 2000},
+                                     {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{PNG_B64}"}}]},
+    ]}
+
+
+def _responses_request() -> dict[str, Any]:
+    return {"model": MODEL, "instructions": PII, "tools": [{"type": "function", "name": "notify",
+                                                            "description": PII, "parameters": {}}],
+            "input": [{"role": "user", "content": [
+                {"type": "input_text", "text": PII + " " + "x" * 2000},
+                {"type": "input_image", "image_url": f"data:image/png;base64,{PNG_B64}", "detail": "auto"}]}]}
+
+
+@pytest.mark.parametrize(("surface", "stream"), [("chat", False), ("chat", True), ("responses", False),
+                                                 ("responses", True)])
+def test_captured_copy_never_changes_what_was_sent(surface: str, stream: bool, client: openai.OpenAI, server: Any,
+                                                   telemetry: Any, logs: Any) -> None:
+    request = _chat_request() if surface == "chat" else _responses_request()
+    before = json.dumps(request)
+    with capturing("SPAN_AND_EVENT", env=CHANGES_THE_COPY):
+        create = client.chat.completions.create if surface == "chat" else client.responses.create
+        result = create(**request, stream=True) if stream else create(**request)
+        if stream:
+            for _ in result:
+                pass
+    assert json.dumps(request) == before  # the caller's objects are untouched
+    sent = server.requests[-1].body
+    assert {key: sent[key] for key in request} == request  # the provider got the original, whole
+    assert sent.get("stream", False) is stream
+    attributes = telemetry.only_span().attributes
+    captured = json.dumps([validate(name, attributes[name]) for name in
+                           ("gen_ai.input.messages", "gen_ai.tool.definitions")])
+    assert "bob@example.com" not in captured and "sk-aaaa" not in captured and PNG_B64[:40] not in captured
+    assert '"truncated": true' in captured and '"content_omitted": true' in captured
+    assert PII_REDACTED in captured
+    event = only_event().log_record.attributes
+    assert validate("gen_ai.input.messages", event["gen_ai.input.messages"])  # the event's copy, as redacted
+    assert "bob@example.com" not in repr(event)
 
 
 def test_bad_mode_warns_once_and_captures_nothing(client: openai.OpenAI, telemetry: Any, logs: Any,

@@ -55,18 +55,40 @@ def test_on_every_inference_span_with_capture_off(client: openai.OpenAI, telemet
     for _ in client.chat.completions.create(model=MODEL, messages=HI, stream=True):
         pass
     client.responses.create(model=MODEL, input=HI)
+    with client.responses.stream(model=MODEL, input="Hi") as stream:
+        stream.until_done()
     client.completions.create(model="gpt-3.5-turbo-instruct", prompt="Hi")
+    for _ in client.completions.create(model="gpt-3.5-turbo-instruct", prompt="Hi", stream=True):
+        pass
     client.embeddings.create(model="text-embedding-3-small", input="Hi")
-    assert hashes(telemetry) == [HI_HASH, HI_HASH, HI_HASH, HI_HASH, None]  # not on embeddings
-    assert "gen_ai.input.messages" not in telemetry.genai_spans()[0].attributes
+    assert hashes(telemetry) == [HI_HASH] * 6 + [None]  # not on embeddings
+    for span in telemetry.genai_spans():
+        assert not {"gen_ai.input.messages", "gen_ai.output.messages"} & set(span.attributes)
+
+
+async def test_async_calls(aclient: openai.AsyncOpenAI, aclaude: Any, telemetry: Any) -> None:
+    with capturing(None):
+        await aclient.chat.completions.create(model=MODEL, messages=HI)
+        async for _ in await aclient.chat.completions.create(model=MODEL, messages=HI, stream=True):
+            pass
+        await aclient.responses.create(model=MODEL, input="Hi")
+        await aclaude.messages.create(model="claude-haiku-4-5", max_tokens=100, messages=HI)
+        async with aclaude.messages.stream(model="claude-haiku-4-5", max_tokens=100, messages=HI) as stream:
+            await stream.until_done()
+    assert hashes(telemetry) == [HI_HASH] * 5
 
 
 def test_anthropic(claude: Any, telemetry: Any) -> None:
     with capturing(None):
         claude.messages.create(model="claude-haiku-4-5", max_tokens=100, messages=HI)
         claude.messages.create(model="claude-haiku-4-5", max_tokens=100, messages=HI, system="Sys")
+        for _ in claude.messages.create(model="claude-haiku-4-5", max_tokens=100, messages=HI, stream=True):
+            pass
+        with claude.messages.stream(model="claude-haiku-4-5", max_tokens=100, messages=HI, system="Sys") as stream:
+            stream.until_done()
     hi = [{"role": "user", "parts": [{"type": "text", "content": "Hi"}]}]
-    assert hashes(telemetry) == [HI_HASH, expected_hash([{"type": "text", "content": "Sys"}], hi, [])]
+    with_system = expected_hash([{"type": "text", "content": "Sys"}], hi, [])
+    assert hashes(telemetry) == [HI_HASH, with_system, HI_HASH, with_system]
 
 
 def test_the_same_prompt_gives_the_same_hash(client: openai.OpenAI, telemetry: Any) -> None:

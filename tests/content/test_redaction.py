@@ -239,6 +239,25 @@ def test_secret_split_across_stream_chunks(client: openai.OpenAI, telemetry: Any
     assert SECRET not in str(dict(attributes)) + str(dict(event))
 
 
+def test_secret_split_across_responses_argument_deltas(client: openai.OpenAI, telemetry: Any, logs: Any) -> None:
+    """The Responses stream: the key arrives in ``response.function_call_arguments.delta`` fragments."""
+    tool = {"type": "function", "name": "store", "description": "Keep a credential",
+            "parameters": SECRET_TOOL["function"]["parameters"]}
+    fragments = []
+    with capturing("SPAN_AND_EVENT"):
+        for event in client.responses.create(model=MODEL, stream=True, tools=[tool], input="Store it",
+                                             **directives(tool_calls=1)):
+            if event.type == "response.function_call_arguments.delta":
+                fragments.append(event.delta)
+    assert not any(SECRET in fragment for fragment in fragments) and SECRET in "".join(fragments)
+    attributes = telemetry.only_span().attributes
+    [output] = validate("gen_ai.output.messages", attributes["gen_ai.output.messages"])
+    assert output["parts"][0]["arguments"] == {"token": "<OPENAI_API_KEY>", "owner": "<EMAIL>"}
+    event = only_event().log_record.attributes
+    assert validate("gen_ai.output.messages", event["gen_ai.output.messages"]) == [output]
+    assert SECRET not in str(dict(attributes)) + str(dict(event))
+
+
 def test_pattern_across_text_chunks(client: openai.OpenAI, telemetry: Any, logs: Any) -> None:
     """``word1`` and `` word2`` arrive in different chunks; a pattern spanning both still matches."""
     with capturing("SPAN_ONLY", env={"GENAI_OTEL_REDACT_PATTERNS": '{"PAIR": "word1 word2"}'}):
