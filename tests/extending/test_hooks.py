@@ -14,6 +14,7 @@ import pytest
 from opentelemetry import trace
 
 import genai_otel
+from genai_otel.genai import _hook_runner
 from genai_otel.genai._hook_runner import wait_idle
 from genai_otel.hooks import CallView
 from tests.extending.conftest import (
@@ -159,6 +160,57 @@ def test_a_hook_that_raises_never_reaches_the_app(client: openai.OpenAI, telemet
         "counted in genai_otel.hook.failures, not logged)"]
     assert logged[0].exc_info is not None and str(logged[0].exc_info[1]) == "hook bug"
     assert len(telemetry.genai_spans()) == 3 and all(s.status.is_ok for s in telemetry.genai_spans())
+
+
+def test_hook_errors_never_reach_failed_streamed_or_async_calls(client: openai.OpenAI, telemetry: Any,
+                                                                hooks: Any) -> None:
+    def broken(call: CallView) -> None:
+        raise RuntimeError(f"{call.phase} hook bug")
+
+    for phase in genai_otel.hooks.PHASES:
+        hooks(broken, phase=phase, name=f"broken-{phase}")
+    with pytest.raises(openai.RateLimitError) as raised:  # the call's own error, not the hooks'
+        client.chat.completions.create(model=MODEL, messages=USER, **directives(status=429))
+    chain, error = [], raised.value
+    while error is not None:
+        chain.append(type(error).__name__)
+        error = error.__cause__ or error.__context__
+    assert chain == ["RateLimitError", "HTTPStatusError"]  # as the SDK raises it, no hook error chained in
+    stream = client.chat.completions.create(model=MODEL, messages=USER, stream=True)
+    assert "".join(c.choices[0].delta.content or "" for c in stream if c.choices) == ANSWER
+
+    async def call_async() -> str | None:
+        async with openai.AsyncOpenAI(api_key="sk-test", base_url=str(client.base_url), max_retries=0) as sdk:
+            return (await sdk.chat.completions.create(model=MODEL, messages=USER)).choices[0].message.content
+
+    assert asyncio.run(call_async()) == ANSWER
+    assert hook_failures(telemetry) == {
+        ("broken-before", "before", "RuntimeError"): 3, ("broken-success", "success", "RuntimeError"): 2,
+        ("broken-failure", "failure", "RuntimeError"): 1, ("broken-end", "end", "RuntimeError"): 3}
+    assert [s.status.is_ok for s in telemetry.genai_spans()] == [False, True, True]
+
+
+def test_a_hook_calling_sys_exit_stops_neither_the_app_nor_the_hooks(client: openai.OpenAI, telemetry: Any,
+                                                                     hooks: Any) -> None:
+    runs: list[str] = []
+
+    def bye(call: CallView) -> None:
+        runs.append(call.phase)
+        raise SystemExit(3)
+
+    async def async_bye(call: CallView) -> None:
+        runs.append("async")
+        raise SystemExit(4)
+
+    hooks(bye, name="bye")
+    hooks(async_bye, name="async-bye", phase="success")
+    calls = _hook_runner._pool._size + 2  # more than the hook threads: none of them may be lost to the hook
+    for _ in range(calls):
+        assert client.chat.completions.create(model=MODEL, messages=USER).choices[0].message.content == ANSWER
+    assert wait_idle(10)
+    assert sorted(runs) == ["async"] * calls + ["end"] * calls
+    assert hook_failures(telemetry) == {("bye", "end", "SystemExit"): calls,
+                                        ("async-bye", "success", "SystemExit"): calls}
 
 
 def test_streamed_calls_reach_hooks_when_they_end(client: openai.OpenAI, telemetry: Any, hooks: Any) -> None:

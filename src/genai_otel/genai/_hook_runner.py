@@ -136,7 +136,7 @@ class _Pool:
                 self._pending -= 1
             try:
                 job.run()
-            except Exception as exc:  # noqa: BLE001 - the runner catches hook errors; this would be our own bug
+            except BaseException as exc:  # noqa: BLE001 - the runner catches hook errors; this would be our own bug
                 internal_error("hook.thread", exc)
             finally:
                 job.done.set()
@@ -273,7 +273,7 @@ class HookRunner:
             token = _current_view.set(view)
             try:
                 hook.fn(view)
-            except Exception as exc:  # noqa: BLE001 - whatever a hook raises stays here
+            except BaseException as exc:  # noqa: BLE001 - whatever a hook raises stays here, sys.exit() included
                 failures(hook, phase, error_type_of(exc), exc)
             finally:
                 _current_view.reset(token)
@@ -315,13 +315,28 @@ class HookRunner:
     async def _run_async(self, hook: Hook, phase: str, view: CallView) -> None:
         """One async hook, with its timeout; whatever it raises is counted here."""
         try:
-            await asyncio.wait_for(hook.fn(view), self._async_timeout)
+            raised = await asyncio.wait_for(_guarded(hook.fn, view), self._async_timeout)
         except asyncio.TimeoutError:
             self._failures(hook, phase, "timeout")
         except asyncio.CancelledError:
             self._failures(hook, phase, "cancelled")
         except Exception as exc:  # noqa: BLE001
             self._failures(hook, phase, error_type_of(exc), exc)
+        else:
+            if raised is not None:
+                self._failures(hook, phase, error_type_of(raised), raised)
+
+
+async def _guarded(fn: Callable[[CallView], Any], view: CallView) -> BaseException | None:
+    """Await one async hook; what it raises is returned (``wait_for`` runs this as a task of its own, and a
+    ``SystemExit`` escaping a task stops the event loop), cancellation excepted."""
+    try:
+        await fn(view)
+    except asyncio.CancelledError:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - sys.exit() in a hook included
+        return exc
+    return None
 
 
 def _done(task: asyncio.Task[Any]) -> None:
