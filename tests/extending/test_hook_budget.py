@@ -34,8 +34,8 @@ def _timed_call(client: openai.OpenAI) -> float:
     return time.perf_counter() - started
 
 
-def test_a_hung_hook_costs_the_app_one_budget_then_nothing(client: openai.OpenAI, telemetry: Any,
-                                                           hooks: Any) -> None:
+def test_a_hung_hook_costs_the_app_one_budget_then_nothing(client: openai.OpenAI, telemetry: Any, hooks: Any,
+                                                           caplog: pytest.LogCaptureFixture) -> None:
     release = threading.Event()
     returned = threading.Event()
     runs: list[str] = []
@@ -48,20 +48,27 @@ def test_a_hung_hook_costs_the_app_one_budget_then_nothing(client: openai.OpenAI
             returned.set()
 
     hooks(slow, phase="before", name="slow")
-    first = _timed_call(client)  # waits the budget, then goes on without the hook
-    assert BUDGET_S <= first < BUDGET_S + 1.0
-    second = _timed_call(client)  # the hook has not returned: skipped, no wait at all
-    assert second < 1.0
+    with caplog.at_level(logging.WARNING, logger="genai_otel"):
+        assert _timed_call(client) >= BUDGET_S  # waits the budget, then goes on without the hook
+        assert not returned.is_set()  # the call came back while the hook still hangs
+        _timed_call(client)  # the hook has not returned: skipped
+        _timed_call(client)
     assert runs == ["started"]
-    assert hook_failures(telemetry) == {("slow", "before", "timeout"): 1, ("slow", "before", "skipped"): 1}
+    assert [r.getMessage() for r in caplog.records] == [  # once each, whatever the number of calls
+        "genai-otel: before hook slow: overran its time budget; its later writes are ignored and it is skipped until "
+        "it returns (the application is not affected; further ones are counted in genai_otel.hook.failures, not "
+        "logged)",
+        "genai-otel: before hook slow: skipped, as its previous run has not returned yet (the application is not "
+        "affected; further ones are counted in genai_otel.hook.failures, not logged)"]
+    assert hook_failures(telemetry) == {("slow", "before", "timeout"): 1, ("slow", "before", "skipped"): 2}
     release.set()
     assert returned.wait(5)
     time.sleep(0.05)  # the worker marks the hook as back once its late run has returned
     _timed_call(client)
     assert runs == ["started", "started"]  # back to normal
     spans = telemetry.genai_spans()
-    assert len(spans) == 3 and not any("app.late" in s.attributes for s in spans)
-    assert hook_failures(telemetry) == {("slow", "before", "timeout"): 1, ("slow", "before", "skipped"): 1}
+    assert len(spans) == 4 and not any("app.late" in s.attributes for s in spans)
+    assert hook_failures(telemetry) == {("slow", "before", "timeout"): 1, ("slow", "before", "skipped"): 2}
 
 
 def test_hooks_after_a_late_one_in_the_same_phase_are_skipped(client: openai.OpenAI, telemetry: Any,
@@ -83,7 +90,10 @@ def test_hooks_after_a_late_one_in_the_same_phase_are_skipped(client: openai.Ope
 
 def test_the_span_ends_when_the_call_did_not_after_its_hooks(client: openai.OpenAI, telemetry: Any,
                                                               hooks: Any) -> None:
+    hook_started: list[int] = []
+
     def slow(call: CallView) -> None:
+        hook_started.append(time.time_ns())
         time.sleep(0.03)  # within the budget: it runs to the end and its attribute lands
         call.set_attribute("app.checked", True)
 
@@ -91,8 +101,7 @@ def test_the_span_ends_when_the_call_did_not_after_its_hooks(client: openai.Open
     client.chat.completions.create(model=MODEL, messages=USER)
     span = telemetry.only_span()
     assert span.attributes["app.checked"] is True
-    [duration] = telemetry.metric_points("gen_ai.client.operation.duration")
-    assert abs((span.end_time - span.start_time) / 1e9 - duration["sum"]) < 0.01  # the hook's 30 ms not in it
+    assert span.end_time <= hook_started[0]  # the span's end was taken when the call ended, before the hook ran
 
 
 async def test_an_async_hook_is_cancelled_after_its_timeout(aclient: openai.AsyncOpenAI, telemetry: Any,
@@ -107,9 +116,7 @@ async def test_an_async_hook_is_cancelled_after_its_timeout(aclient: openai.Asyn
             raise
 
     hooks(forever, name="forever")
-    started = time.perf_counter()
-    await aclient.chat.completions.create(model=MODEL, messages=USER)
-    assert time.perf_counter() - started < 1.0
+    await asyncio.wait_for(aclient.chat.completions.create(model=MODEL, messages=USER), 10)  # not awaited: 30 s
     deadline = time.monotonic() + 5
     while not hook_failures(telemetry) and time.monotonic() < deadline:
         await asyncio.sleep(0.02)
