@@ -3,6 +3,7 @@ a hook or by response id, the score histogram; and the example LLM-as-judge hook
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import subprocess
@@ -13,11 +14,13 @@ from typing import Any
 import anthropic
 import openai
 import pytest
-from opentelemetry.trace import SpanContext, TraceFlags
+from opentelemetry import trace
+from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 
 import genai_otel
 from genai_otel._settings import _warned
 from genai_otel.genai import evaluation
+from genai_otel.genai._hook_runner import wait_idle
 from genai_otel.hooks import CallView
 from genai_otel.testing.fake_llm import FakeLLMServer
 from genai_otel.testing.otlp_receiver import OTLPReceiver
@@ -147,3 +150,33 @@ def test_the_llm_judge_example_under_opentelemetry_instrument() -> None:
                                     "gen_ai.evaluation.score.label": "fail", "gen_ai.evaluation.explanation": "word0",
                                     "gen_ai.response.id": span.attributes["gen_ai.response.id"]}
     assert len(spans) == 8
+
+
+def test_the_llm_judge_example_grades_the_sampled_fraction(server: FakeLLMServer, client: openai.OpenAI,
+                                                           telemetry: Any, hooks: Any,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """``JUDGE_SAMPLE_RATE=0.5``: calls in traces whose id's low 16 bits are under 0x8000 are graded, the others not."""
+    monkeypatch.setenv("JUDGE_SAMPLE_RATE", "0.5")
+    monkeypatch.setenv("JUDGE_BASE_URL", server.openai_base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-judge-FAKEKEY-0123456789")
+    monkeypatch.syspath_prepend(str(ROOT / "examples"))
+    monkeypatch.delitem(sys.modules, "llm_judge_hook", raising=False)
+    judge = importlib.import_module("llm_judge_hook")
+    monkeypatch.delitem(sys.modules, "llm_judge_hook")
+    assert judge.SAMPLE_RATE == 0.5
+    hooks(judge)
+    low_bits = [0x0000, 0x7FFF, 0x8000, 0xFFFF, 0x1234, 0x9ABC]
+    traces = [(0xABCDEF << 16) | bits for bits in low_bits]
+    for trace_id in traces:  # each call in a trace of its own, with a chosen trace id
+        parent = NonRecordingSpan(SpanContext(trace_id=trace_id, span_id=trace_id & 0xFFFFFF, is_remote=True,
+                                              trace_flags=TraceFlags(1)))
+        with trace.use_span(parent):
+            client.chat.completions.create(model=MODEL, messages=USER)
+    assert wait_idle(20)
+    graded = sorted(e.trace_id for e in _events())
+    assert graded == sorted(t for t, bits in zip(traces, low_bits, strict=True) if bits < 0x8000)
+    calls = {s.context.span_id: s for s in telemetry.genai_spans() if s.parent.span_id == s.context.trace_id & 0xFFFFFF}
+    assert len(calls) == len(traces)
+    judges = [s for s in telemetry.genai_spans() if s.parent.span_id in calls]
+    assert sorted(s.context.trace_id for s in judges) == graded  # one judge call nested under each graded call
+    assert {e.span_id for e in _events()} == {s.parent.span_id for s in judges}
