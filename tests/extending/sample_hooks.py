@@ -25,3 +25,8 @@ class EntryPointHooks:
     @staticmethod
     def success(call: CallView) -> None:
         call.set_attribute("app.from_entry_point", call.request_model or "")
+
+
+def broken(call: CallView) -> None:
+    """An ``end`` hook with a bug (tests/extending/test_health.py)."""
+    raise RuntimeError("hook bug")
