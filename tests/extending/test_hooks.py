@@ -224,6 +224,24 @@ def test_streamed_calls_reach_hooks_when_they_end(client: openai.OpenAI, telemet
     assert response_id == chunks[0].id == telemetry.only_span().attributes["gen_ai.response.id"]
 
 
+async def test_async_and_anthropic_streams_reach_hooks_when_they_end(aclient: openai.AsyncOpenAI,
+                                                                    claude: anthropic.Anthropic, telemetry: Any,
+                                                                    hooks: Any) -> None:
+    seen: list[tuple[str, str, str | None, int | None]] = []
+    hooks(lambda call: seen.append((call.provider, call.phase, call.output_text,
+                                    call.usage.output_tokens if call.usage else None)), phase="success")
+    stream = await aclient.chat.completions.create(model=MODEL, messages=USER, stream=True,
+                                                   stream_options={"include_usage": True})
+    assert seen == []
+    async for _ in stream:
+        pass
+    assert seen == [("openai", "success", ANSWER, 5)]
+    with claude.messages.stream(model=CLAUDE, max_tokens=100, messages=USER) as events:
+        assert len(seen) == 1
+        assert events.get_final_text() == ANSWER
+    assert seen[1:] == [("anthropic", "success", ANSWER, 5)]
+
+
 def test_a_stream_left_early_ends_with_the_text_so_far(client: openai.OpenAI, telemetry: Any, hooks: Any) -> None:
     seen: list[tuple[str, str | None]] = []
     hooks(lambda call: seen.append((call.phase, call.output_text)), phase="success")
