@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The test suite: installs the Python dependencies into .venv, runs everything against the newest openai (3.x),
-# then the openai tests again against openai 2.x in a second virtual environment. Unless GENAI_OTEL_SKIP_MATRIX=true,
-# it first makes .venv-others (scripts/dedupe-env.sh), where tests/dedupe run the other GenAI instrumentations.
+# The test suite: installs the Python dependencies into .venv and runs everything against the newest SDKs and
+# OpenTelemetry, then the version matrix (scripts/matrix.sh: the oldest and middle SDK versions and the oldest
+# OpenTelemetry we support, and SDKs below our ranges, each in its own virtual environment).
+# Unless GENAI_OTEL_SKIP_MATRIX=true, it first makes .venv-others (scripts/dedupe-env.sh), where tests/dedupe run the
+# other GenAI instrumentations, and runs the matrix after the suite. Arguments go to the suite's pytest.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/_venv.sh"
 cd "$ROOT"
@@ -12,9 +14,5 @@ if [ "${GENAI_OTEL_SKIP_MATRIX:-}" != "true" ]; then
 fi
 python -m pytest -q -p no:cacheprovider "$@"
 if [ "${GENAI_OTEL_SKIP_MATRIX:-}" != "true" ]; then
-  OLD="$ROOT/.venv-openai2"
-  [ -x "$OLD/bin/python" ] || python3 -m venv "$OLD"
-  "$OLD/bin/python" -m pip install --quiet -e "$ROOT[anthropic,test]" "openai>=2,<3"
-  echo "--- openai $("$OLD/bin/python" -c 'import openai; print(openai.__version__)')"
-  "$OLD/bin/python" -m pytest -q -p no:cacheprovider tests/openai
+  bash scripts/matrix.sh
 fi

@@ -33,11 +33,6 @@ USER = [{"role": "user", "content": "Say this is a test"}]
 TIMEOUT_S = 10.0
 
 SDK_VERSION = tuple(int(part) for part in anthropic.__version__.split(".")[:2])
-HELPER_REBUILDS_STREAM = SDK_VERSION < (0, 45)
-full_stream_helper = pytest.mark.skipif(
-    HELPER_REBUILDS_STREAM, reason=f"anthropic {anthropic.__version__} (< 0.45): the stream helper re-reads the "
-                                   "response past our proxy, so its span carries no response data")
-"""For tests of what the ``messages.stream()`` helper's span says about the response."""
 HTTPX: Any = getattr(anthropic._base_client, "httpx2", None) or anthropic._base_client.httpx  # type: ignore[attr-defined]
 """The HTTP library this SDK is built on: ``httpx2`` (anthropic >= 1.0) or ``httpx``."""
 

@@ -15,7 +15,7 @@ import pytest
 from anthropic.resources.messages import Messages
 from opentelemetry.trace import SpanKind, StatusCode
 
-from tests.anthropic.conftest import HELPER_REBUILDS_STREAM, attributes_of, cost_of, sdk_has
+from tests.anthropic.conftest import attributes_of, cost_of, sdk_has
 from tests.cassette_support import Interaction, load_interactions, split_kwargs, vcr_for
 from tests.conftest import SHARED_CASSETTES
 
@@ -104,8 +104,6 @@ def _call(interaction: Interaction, use_async: bool) -> None:
 @pytest.mark.parametrize("interaction", INTERACTIONS, ids=lambda i: i.id)
 def test_recorded_exchange(interaction: Interaction, telemetry: Any, tmp_path: Path) -> None:
     use_async = "async" in interaction.cassette.stem
-    if HELPER_REBUILDS_STREAM and _surface(interaction) == "stream_helper" and interaction.status < 400:
-        pytest.skip(f"anthropic {anthropic.__version__} (< 0.45): the stream helper's span carries no response data")
     with vcr_for(interaction, tmp_path):
         if interaction.status >= 400:
             with pytest.raises(anthropic.APIStatusError) as raised:
@@ -170,8 +168,7 @@ def test_cassette_folder_is_read() -> None:
     assert {_surface(i) for i in INTERACTIONS} >= {"create", "stream_helper"}
 
 
-@pytest.mark.parametrize("name", ["cache_write_1h", pytest.param("cache_write_1h_stream", marks=pytest.mark.skipif(
-    HELPER_REBUILDS_STREAM, reason="anthropic < 0.45: the stream helper's span carries no response data"))])
+@pytest.mark.parametrize("name", ["cache_write_1h", "cache_write_1h_stream"])
 def test_one_hour_cache_writes_are_priced_apart(name: str, telemetry: Any) -> None:
     """Hand-written replies (the fake server has no 1-hour writes): 150 cache writes, 100 of them with a 1-hour TTL."""
     import vcr

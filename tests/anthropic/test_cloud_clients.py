@@ -18,7 +18,7 @@ import anthropic
 import pytest
 
 from genai_otel.testing.fake_llm import FakeLLMServer
-from tests.anthropic.conftest import HTTPX, TIMEOUT_S, USER, attributes_of, cost_of, directives, full_stream_helper
+from tests.anthropic.conftest import HTTPX, TIMEOUT_S, USER, attributes_of, cost_of, directives
 
 BEDROCK_MODEL = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 VERTEX_MODEL = "claude-sonnet-4-5@20250929"
@@ -137,7 +137,6 @@ def test_bedrock_error(bedrock: Any, telemetry: Any) -> None:
 
 
 @pytest.mark.skipif(_NO_BOTOCORE, reason="decoding Bedrock's AWS event-stream needs botocore")
-@full_stream_helper
 @bedrock_api_key
 def test_bedrock_stream(server: FakeLLMServer, bedrock: Any, telemetry: Any) -> None:
     client, host, port = bedrock
@@ -167,7 +166,6 @@ def test_vertex(server: FakeLLMServer, vertex: Any, telemetry: Any) -> None:
     assert attributes_of(span)["gen_ai.usage.cache_creation.input_tokens"] == 4
 
 
-@full_stream_helper
 def test_vertex_stream(server: FakeLLMServer, vertex: Any, telemetry: Any) -> None:
     client, host, port = vertex
     with client.messages.stream(model=VERTEX_MODEL, max_tokens=100, messages=USER) as stream:

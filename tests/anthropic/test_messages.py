@@ -20,7 +20,6 @@ from tests.anthropic.conftest import (
     attributes_of,
     cost_of,
     directives,
-    full_stream_helper,
     sdk_has,
 )
 
@@ -110,7 +109,7 @@ async def test_create_async(aclient: anthropic.AsyncAnthropic, server: FakeLLMSe
     assert message.usage.output_tokens == 3
 
 
-@pytest.mark.parametrize("stream", [False, pytest.param(True, marks=full_stream_helper)], ids=["json", "stream"])
+@pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
 def test_cache_tokens_are_part_of_input_tokens(client: anthropic.Anthropic, server: FakeLLMServer, telemetry: Any,
                                                stream: bool) -> None:
     steer = directives(cached=40, cache_write=7)
@@ -201,7 +200,6 @@ def test_tool_use_streamed_input_json(client: anthropic.Anthropic, server: FakeL
     assert start.usage.output_tokens != final.usage.output_tokens  # the placeholder is not what we report
 
 
-@full_stream_helper
 def test_tool_use_through_stream_helper(client: anthropic.Anthropic, server: FakeLLMServer, telemetry: Any) -> None:
     with client.messages.stream(model=MODEL, max_tokens=100, messages=USER, tools=[WEATHER_TOOL],
                                 **directives(tool_calls=1)) as events:
@@ -214,7 +212,7 @@ def test_tool_use_through_stream_helper(client: anthropic.Anthropic, server: Fak
 
 
 @pytest.mark.skipif(not _TAKES_THINKING, reason=f"anthropic {anthropic.__version__} has no extended thinking")
-@pytest.mark.parametrize("stream", [False, pytest.param(True, marks=full_stream_helper)], ids=["json", "stream"])
+@pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
 def test_extended_thinking(client: anthropic.Anthropic, server: FakeLLMServer, telemetry: Any, stream: bool) -> None:
     thinking = {"type": "enabled", "budget_tokens": 1024}
     if stream:
@@ -304,7 +302,6 @@ async def test_beta_create_stream_async(aclient: anthropic.AsyncAnthropic, serve
 
 
 @pytest.mark.skipif(not _HAS_BETA_STREAM, reason=f"anthropic {anthropic.__version__} has no beta.messages.stream")
-@full_stream_helper
 def test_beta_stream_helper(client: anthropic.Anthropic, server: FakeLLMServer, telemetry: Any) -> None:
     with client.beta.messages.stream(model=MODEL, max_tokens=100, messages=USER,
                                      extra_query={"beta": "true"}) as events:
@@ -316,7 +313,6 @@ def test_beta_stream_helper(client: anthropic.Anthropic, server: FakeLLMServer, 
 
 
 @pytest.mark.skipif(not _HAS_BETA_STREAM, reason=f"anthropic {anthropic.__version__} has no beta.messages.stream")
-@full_stream_helper
 async def test_beta_stream_helper_async(aclient: anthropic.AsyncAnthropic, server: FakeLLMServer,
                                         telemetry: Any) -> None:
     async with aclient.beta.messages.stream(model=MODEL, max_tokens=100, messages=USER,

@@ -14,7 +14,7 @@ from opentelemetry.trace import StatusCode
 
 from genai_otel.genai.recorder import error_type_of
 from genai_otel.testing.fake_llm import FakeLLMServer
-from tests.anthropic.conftest import HELPER_REBUILDS_STREAM, MODEL, USER, attributes_of, directives, full_stream_helper
+from tests.anthropic.conftest import MODEL, USER, attributes_of, directives
 
 
 def ending(telemetry: Any) -> tuple[str, StatusCode, dict[str, Any]]:
@@ -167,7 +167,6 @@ def helper(client: anthropic.Anthropic, **steer: Any) -> Any:
     return client.messages.stream(model=MODEL, max_tokens=100, messages=USER, **directives(**steer))
 
 
-@full_stream_helper
 def test_helper_text_stream(client: anthropic.Anthropic, telemetry: Any) -> None:
     with helper(client, chunks=4) as stream:
         assert type(stream) is MessageStream
@@ -180,7 +179,6 @@ def test_helper_text_stream(client: anthropic.Anthropic, telemetry: Any) -> None
     one_duration_point(telemetry)
 
 
-@full_stream_helper
 def test_helper_get_final_message(client: anthropic.Anthropic, telemetry: Any) -> None:
     with helper(client) as stream:
         message = stream.get_final_message()
@@ -189,7 +187,6 @@ def test_helper_get_final_message(client: anthropic.Anthropic, telemetry: Any) -
     assert (attrs["gen_ai.response.id"], attrs["gen_ai.usage.output_tokens"]) == (message.id, 5)
 
 
-@full_stream_helper
 def test_helper_until_done(client: anthropic.Anthropic, telemetry: Any) -> None:
     with helper(client) as stream:
         stream.until_done()
@@ -198,7 +195,6 @@ def test_helper_until_done(client: anthropic.Anthropic, telemetry: Any) -> None:
     assert attributes_of(telemetry.only_span())["gen_ai.response.id"] == message.id
 
 
-@full_stream_helper
 def test_helper_left_early(client: anthropic.Anthropic, telemetry: Any) -> None:
     with helper(client, chunks=50) as stream:
         for text in stream.text_stream:
@@ -211,7 +207,6 @@ def test_helper_left_early(client: anthropic.Anthropic, telemetry: Any) -> None:
     one_duration_point(telemetry)
 
 
-@full_stream_helper
 def test_helper_closed_through_its_response(client: anthropic.Anthropic, telemetry: Any) -> None:
     manager = helper(client, chunks=50)
     stream = manager.__enter__()
@@ -242,7 +237,6 @@ def test_helper_request_fails(client: anthropic.Anthropic, telemetry: Any) -> No
     assert attributes_of(span)["gen_ai.request.stream"] is True
 
 
-@full_stream_helper
 def test_helper_server_drops_mid_stream(client: anthropic.Anthropic, telemetry: Any) -> None:
     with pytest.raises(Exception) as raised, helper(client, chunks=20, break_after=2) as stream:  # noqa: PT011
         stream.get_final_message()
@@ -251,7 +245,6 @@ def test_helper_server_drops_mid_stream(client: anthropic.Anthropic, telemetry: 
     assert attrs["error.type"] == error_type_of(raised.value)
 
 
-@full_stream_helper
 async def test_async_helper_get_final_text(aclient: anthropic.AsyncAnthropic, telemetry: Any) -> None:
     async with aclient.messages.stream(model=MODEL, max_tokens=100, messages=USER) as stream:
         assert type(stream) is AsyncMessageStream
@@ -261,7 +254,6 @@ async def test_async_helper_get_final_text(aclient: anthropic.AsyncAnthropic, te
     assert attrs["gen_ai.usage.output_tokens"] == 5
 
 
-@full_stream_helper
 async def test_async_helper_text_stream(aclient: anthropic.AsyncAnthropic, telemetry: Any) -> None:
     async with aclient.messages.stream(model=MODEL, max_tokens=100, messages=USER, **directives(chunks=3)) as stream:
         texts = [text async for text in stream.text_stream]
@@ -269,7 +261,6 @@ async def test_async_helper_text_stream(aclient: anthropic.AsyncAnthropic, telem
     assert ending(telemetry)[0] == "completed"
 
 
-@full_stream_helper
 async def test_async_helper_left_early(aclient: anthropic.AsyncAnthropic, telemetry: Any) -> None:
     async with aclient.messages.stream(model=MODEL, max_tokens=100, messages=USER,
                                        **directives(chunks=50)) as stream:
@@ -297,13 +288,3 @@ async def test_async_helper_request_fails(aclient: anthropic.AsyncAnthropic, tel
     assert (span.status.status_code, attributes_of(span)["error.type"]) == (
         StatusCode.ERROR, "anthropic.InternalServerError")
 
-
-@pytest.mark.skipif(not HELPER_REBUILDS_STREAM, reason="the stream helper wraps the stream it got (anthropic >= 0.45)")
-def test_helper_that_rebuilds_its_stream(client: anthropic.Anthropic, telemetry: Any) -> None:
-    """anthropic 0.40-0.44: one span per helper call, ended when the helper closes the response, request data only."""
-    with helper(client) as stream:
-        assert stream.get_final_text() == "word0 word1 word2 word3 word4"
-    name, status, attrs = ending(telemetry)
-    assert (name, status) == ("closed", StatusCode.UNSET)
-    assert (attrs["gen_ai.request.model"], attrs["gen_ai.request.stream"]) == (MODEL, True)
-    one_duration_point(telemetry)

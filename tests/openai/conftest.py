@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import importlib.util
+import inspect
 from collections.abc import Iterator
 from typing import Any
 
@@ -54,3 +56,30 @@ def public_error_type(error: BaseException) -> str:
 def directives(**values: Any) -> dict[str, Any]:
     """``extra_headers`` steering the fake server, e.g. ``directives(chunks=100, status=429)``."""
     return {"extra_headers": {"x-fake-llm": ",".join(f"{k}={v}" for k, v in values.items())}}
+
+
+# --- SDK versions (the matrix runs these tests from openai 1.26 on; see scripts/matrix.sh) ---
+
+OPENAI_VERSION = tuple(int(part) for part in openai.__version__.split(".")[:2])
+
+
+def accepts(method: Any, name: str) -> bool:
+    """Whether this SDK version's ``method`` takes the keyword argument ``name``."""
+    return name in inspect.signature(method).parameters
+
+
+def chat_helpers(client: Any) -> Any:
+    """Where this SDK keeps ``parse()`` / ``stream()``: ``chat.completions`` (openai >= 1.92), else
+    ``beta.chat.completions`` (1.40 to 1.91, instrumented through its own patch targets); skips before 1.40."""
+    if hasattr(client.chat.completions, "parse"):
+        return client.chat.completions
+    beta = getattr(getattr(getattr(client, "beta", None), "chat", None), "completions", None)
+    if beta is not None and hasattr(beta, "parse"):
+        return beta
+    pytest.skip(f"openai {openai.__version__} has no chat parse() / stream() helpers (added in 1.40)")
+
+
+def requires_responses_api() -> None:
+    """Skip the calling module on SDKs without the Responses API (openai < 1.66)."""
+    if importlib.util.find_spec("openai.resources.responses") is None:
+        pytest.skip(f"openai {openai.__version__} has no Responses API (added in 1.66)", allow_module_level=True)

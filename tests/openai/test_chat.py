@@ -10,7 +10,7 @@ import pytest
 from opentelemetry.trace import SpanKind, StatusCode
 
 from genai_otel.genai import semconv
-from tests.openai.conftest import directives
+from tests.openai.conftest import accepts, chat_helpers, directives
 
 MESSAGES = [{"role": "system", "content": "You are terse."}, {"role": "user", "content": "Say hello to the tests"}]
 MODEL = "gpt-4o-mini"
@@ -31,10 +31,15 @@ def _base_expectations(span: Any, fake_llm: Any, *, stream: bool) -> dict[str, A
 
 
 def test_create_records_request_response_and_usage(client: openai.OpenAI, telemetry: Any, fake_llm: Any) -> None:
-    completion = client.chat.completions.create(
-        model=MODEL, messages=MESSAGES, temperature=0.25, top_p=0.5, max_completion_tokens=64,
-        frequency_penalty=0.1, presence_penalty=0.2, stop="END", seed=7, service_tier="flex",
-        **directives(cached=3, reasoning=2),
+    create = client.chat.completions.create
+    # max_completion_tokens (openai >= 1.45, else max_tokens) and service_tier (>= 1.3x) where the SDK takes them
+    newer = {name: value for name, value in (("max_completion_tokens", 64), ("service_tier", "flex"))
+             if accepts(create, name)}
+    if "max_completion_tokens" not in newer:
+        newer["max_tokens"] = 64
+    completion = create(
+        model=MODEL, messages=MESSAGES, temperature=0.25, top_p=0.5, frequency_penalty=0.1, presence_penalty=0.2,
+        stop="END", seed=7, **newer, **directives(cached=3, reasoning=2),
     )
     assert type(completion) is openai.types.chat.ChatCompletion
     span = telemetry.only_span()
@@ -46,7 +51,8 @@ def test_create_records_request_response_and_usage(client: openai.OpenAI, teleme
     assert attrs["gen_ai.request.presence_penalty"] == 0.2
     assert attrs["gen_ai.request.stop_sequences"] == ("END",)
     assert attrs["gen_ai.request.seed"] == 7
-    assert attrs["openai.request.service_tier"] == "flex"
+    if "service_tier" in newer:
+        assert attrs["openai.request.service_tier"] == "flex"
     assert "gen_ai.request.choice.count" not in attrs
     assert "gen_ai.output.type" not in attrs
     assert attrs["gen_ai.response.id"] == completion.id
@@ -174,7 +180,7 @@ class Answer(pydantic.BaseModel):
 
 
 def test_parse_with_pydantic_model(client: openai.OpenAI, telemetry: Any) -> None:
-    completion = client.chat.completions.parse(model=MODEL, messages=MESSAGES, response_format=Answer)
+    completion = chat_helpers(client).parse(model=MODEL, messages=MESSAGES, response_format=Answer)
     assert isinstance(completion.choices[0].message.parsed, Answer)
     attrs = dict(telemetry.only_span().attributes)
     assert attrs["gen_ai.output.type"] == "json"
@@ -187,8 +193,8 @@ def test_json_object_output_type(client: openai.OpenAI, telemetry: Any) -> None:
 
 
 def test_stream_helper_one_span(client: openai.OpenAI, telemetry: Any) -> None:
-    with client.chat.completions.stream(model=MODEL, messages=MESSAGES, response_format=Answer,
-                                        stream_options={"include_usage": True}) as stream:
+    with chat_helpers(client).stream(model=MODEL, messages=MESSAGES, response_format=Answer,
+                                     stream_options={"include_usage": True}) as stream:
         final = stream.get_final_completion()
     assert isinstance(final.choices[0].message.parsed, Answer)
     span = telemetry.only_span()
@@ -201,7 +207,7 @@ def test_stream_helper_one_span(client: openai.OpenAI, telemetry: Any) -> None:
 
 
 def test_stream_helper_left_early(client: openai.OpenAI, telemetry: Any) -> None:
-    with client.chat.completions.stream(model=MODEL, messages=MESSAGES, **directives(chunks=50)) as stream:
+    with chat_helpers(client).stream(model=MODEL, messages=MESSAGES, **directives(chunks=50)) as stream:
         for event in stream:
             if event.type == "content.delta":
                 break
@@ -212,7 +218,7 @@ def test_stream_helper_left_early(client: openai.OpenAI, telemetry: Any) -> None
 
 
 async def test_async_stream_helper(aclient: openai.AsyncOpenAI, telemetry: Any) -> None:
-    async with aclient.chat.completions.stream(model=MODEL, messages=MESSAGES) as stream:
+    async with chat_helpers(aclient).stream(model=MODEL, messages=MESSAGES) as stream:
         async for _ in stream:
             pass
     assert dict(telemetry.only_span().attributes)["genai_otel.stream.ending"] == "completed"

@@ -12,11 +12,16 @@ from typing import Any
 import openai
 import pydantic
 import pytest
-from openai.types.responses import ParsedResponse
-from opentelemetry.trace import SpanKind, StatusCode
 
-from genai_otel.genai import semconv
-from tests.openai.conftest import BROKEN_STREAM_ERRORS, directives, public_error_type
+from tests.openai.conftest import requires_responses_api
+
+requires_responses_api()
+
+from openai.types.responses import ParsedResponse  # noqa: E402 - only in SDKs with the Responses API
+from opentelemetry.trace import SpanKind, StatusCode  # noqa: E402
+
+from genai_otel.genai import semconv  # noqa: E402
+from tests.openai.conftest import BROKEN_STREAM_ERRORS, directives, public_error_type  # noqa: E402
 
 MODEL = "gpt-4o-mini"
 DATED = "gpt-4o-mini-2024-07-18"

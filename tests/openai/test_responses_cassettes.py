@@ -20,6 +20,9 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 from tests.cassette_support import Interaction, load_interactions, split_kwargs, vcr_for
 from tests.conftest import SHARED_CASSETTES
+from tests.openai.conftest import requires_responses_api
+
+requires_responses_api()
 
 FOLDERS = ("openai-contrib-openai-v2", "openai-python-genai")
 _INCOMPLETE = {"max_output_tokens": "length", "content_filter": "content_filter"}

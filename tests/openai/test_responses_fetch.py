@@ -12,7 +12,9 @@ import pytest
 from opentelemetry.trace import SpanKind, StatusCode
 
 from tests.cassette_support import load_interactions, vcr_for
-from tests.openai.conftest import directives
+from tests.openai.conftest import directives, requires_responses_api
+
+requires_responses_api()
 
 MODEL = "gpt-4o-mini"
 DATED = "gpt-4o-mini-2024-07-18"

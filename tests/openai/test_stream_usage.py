@@ -18,7 +18,7 @@ from opentelemetry.instrumentation.utils import suppress_instrumentation
 
 from genai_otel.instrumentation.openai import _stream_usage
 from tests.conftest import FAKE_API_KEY
-from tests.openai.conftest import BROKEN_STREAM_ERRORS, directives
+from tests.openai.conftest import BROKEN_STREAM_ERRORS, chat_helpers, directives
 
 MESSAGES = [{"role": "user", "content": "Say hello to the tests"}]
 MODEL = "gpt-4o-mini"
@@ -144,9 +144,10 @@ def test_a_callers_own_choice_is_respected(client: openai.OpenAI, telemetry: Any
 def test_the_stream_helper_sees_the_same_events_and_final_completion(
         client: openai.OpenAI, telemetry: Any, fake_llm: Any, usage_mode: Any) -> None:
     usage_mode("always")
+    helpers = chat_helpers(client)
 
     def run() -> tuple[list[Any], Any]:
-        with client.chat.completions.stream(model=MODEL, messages=MESSAGES) as stream:
+        with helpers.stream(model=MODEL, messages=MESSAGES) as stream:
             events = [(event.type, repr({k: v for k, v in event.to_dict().items() if k not in ("chunk", "snapshot")}))
                       for event in stream]
             final = stream.get_final_completion()

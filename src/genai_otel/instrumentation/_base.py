@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import wrapt
 from opentelemetry import context as otel_context
 from opentelemetry import metrics, trace
+from opentelemetry.instrumentation.dependencies import get_dependency_conflicts
 from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # type: ignore[attr-defined]
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled, unwrap
 
@@ -168,14 +169,26 @@ class GenAIInstrumentor(BaseInstrumentor):  # type: ignore[misc]
     """Base of every provider instrumentor; subclasses supply ``_instruments`` and ``_adapter()``."""
 
     _instruments: Collection[str] = ()
+    _current: tuple[Adapter, Recorder] | None = None  # set while instrumented
 
     def instrumentation_dependencies(self) -> Collection[str]:
         return self._instruments
+
+    def _check_dependency_conflicts(self) -> Any:
+        return None  # checked by _instrument, which opentelemetry-instrument runs without this check
 
     def _adapter(self) -> Adapter:
         raise NotImplementedError
 
     def _instrument(self, **kwargs: Any) -> None:
+        if _out_of_range(self._instruments, type(self).__name__):
+            return
+        try:
+            self._start(**kwargs)
+        except Exception as exc:  # noqa: BLE001 - a bug of ours must not stop the application from starting
+            internal_error("instrument", exc)
+
+    def _start(self, **kwargs: Any) -> None:
         tracer = trace.get_tracer(semconv.SCOPE_NAME, __version__, kwargs.get("tracer_provider"),
                                   schema_url=_SCHEMA_URL)
         meter = metrics.get_meter(semconv.SCOPE_NAME, __version__, kwargs.get("meter_provider"),
@@ -201,7 +214,10 @@ class GenAIInstrumentor(BaseInstrumentor):  # type: ignore[misc]
     def _on_sdk_import(self, _module: Any) -> None:
         current = getattr(self, "_current", None)
         if current is not None:
-            self._patch_targets(*current)
+            try:
+                self._patch_targets(*current)
+            except Exception as exc:  # noqa: BLE001 - runs inside the application's ``import`` of the SDK
+                internal_error("instrument.patch", exc)
 
     def _patch_targets(self, adapter: Adapter, recorder: Recorder) -> None:
         for target in adapter.targets():
@@ -220,11 +236,15 @@ class GenAIInstrumentor(BaseInstrumentor):  # type: ignore[misc]
             current = vars(owner).get(attribute) if isinstance(owner, type) else getattr(owner, attribute)
             if getattr(getattr(current, "_self_wrapper", None), "genai_otel_wrapper", False):
                 continue  # already wrapped by us (the import hook fired twice)
-            wrapper = _make_wrapper(target, adapter, recorder)
-            if target.wrap is not None:
-                wrapper = target.wrap(wrapper)
-            wrapper.genai_otel_wrapper = True  # type: ignore[attr-defined]
-            wrapt.wrap_function_wrapper(owner, attribute, wrapper)
+            try:
+                wrapper = _make_wrapper(target, adapter, recorder)
+                if target.wrap is not None:
+                    wrapper = target.wrap(wrapper)
+                wrapper.genai_otel_wrapper = True  # type: ignore[attr-defined]
+                wrapt.wrap_function_wrapper(owner, attribute, wrapper)
+            except Exception as exc:  # noqa: BLE001 - this target stays unpatched; the others are patched
+                internal_error("instrument.patch", exc)
+                continue
             self._patched.append((owner, attribute))
 
     def _uninstrument(self, **kwargs: Any) -> None:
@@ -234,3 +254,20 @@ class GenAIInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         for owner, attribute in getattr(self, "_patched", ()):
             unwrap(owner, attribute)
         self._patched = []
+
+
+def _out_of_range(requirements: Collection[str], instrumentor: str) -> bool:
+    """True, after one warning, when the SDK is installed at a version outside ``requirements``.
+
+    ``BaseInstrumentor.instrument()`` checks this itself, but ``opentelemetry-instrument`` loads instrumentors with
+    ``skip_dep_check=True`` and only checks a package's ``instruments`` extras, so the check lives here, once.
+    Not installed at all: False (nothing is patched until it is imported, and it never is).
+    """
+    conflict = get_dependency_conflicts(list(requirements))
+    if conflict is None or not getattr(conflict, "found", None):
+        return False
+    _logger.warning("genai-otel: %s is installed, outside the range %s supports (%s): not instrumented, so its "
+                    "calls are not traced (the application runs as usual)", conflict.found, instrumentor,
+                    conflict.required)
+    return True
+

@@ -7,9 +7,10 @@ stream the manager wraps is the engine's stream proxy (``text_stream``, ``get_fi
 and ``close()`` all read or close through it), and a manager that is never entered sends nothing and records
 nothing. The caller still gets the SDK's own manager.
 
-anthropic 0.40-0.44 build the helper's stream anew from the response of the one they asked for, and drop that one.
-There the manager keeps our stream proxy alive (so it is not mistaken for an abandoned stream), the span ends when
-the helper closes the response, and it carries no response data: the events are read past our proxy.
+anthropic 0.40-0.44 build the helper's stream anew from the response of the one they asked for (a second, unread
+``Stream`` over the same HTTP response) and drop that one. There the manager's ``__enter__`` / ``__aenter__`` is
+wrapped once per class so that the helper's ``MessageStream`` reads its events through our stream proxy instead, as
+it does in later versions.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Generator
 from typing import Any
+
+import wrapt
 
 from genai_otel.genai._safety import internal_error
 
@@ -47,6 +50,8 @@ def _defer(manager: Any, engine_wrapper: Callable[..., Any], instance: Any, args
     request = getattr(manager, slot)
     call_kwargs = {**kwargs, "stream": True}
     keeper = manager if _helper_rebuilds_its_stream() else None
+    if keeper is not None:
+        _adopt_on_enter(type(manager))
     if callable(request):
 
         def send() -> Any:
@@ -74,6 +79,42 @@ def _helper_rebuilds_its_stream() -> bool:
             major, minor = 1, 0
         _rebuilds = (major, minor) < (0, 45)
     return _rebuilds
+
+
+_adopting: set[type] = set()
+
+
+def _adopt_on_enter(manager_class: type) -> None:
+    """anthropic < 0.45: once per manager class, make the helper's stream read through our proxy on entering."""
+    if manager_class in _adopting:
+        return
+    _adopting.add(manager_class)
+    if "__aenter__" in vars(manager_class):
+        wrapt.wrap_function_wrapper(manager_class, "__aenter__", _adopt_async)
+    else:
+        wrapt.wrap_function_wrapper(manager_class, "__enter__", _adopt)
+
+
+def _adopt(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+    helper_stream = wrapped(*args, **kwargs)
+    _read_through_proxy(instance, helper_stream)
+    return helper_stream
+
+
+async def _adopt_async(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+    helper_stream = await wrapped(*args, **kwargs)
+    _read_through_proxy(instance, helper_stream)
+    return helper_stream
+
+
+def _read_through_proxy(manager: Any, helper_stream: Any) -> None:
+    """The helper's ``MessageStream`` reads ``_raw_stream`` lazily: point it at our (still unread) stream proxy."""
+    try:
+        proxy = vars(manager).get(_KEEP_ALIVE)
+        if proxy is not None and "_raw_stream" in vars(helper_stream):
+            helper_stream._raw_stream = proxy
+    except Exception as exc:  # noqa: BLE001
+        internal_error("anthropic.stream_helper", exc)
 
 
 def _request_slot(manager: Any) -> str | None:

@@ -31,6 +31,7 @@ from genai_otel.genai import semconv as sc
 from genai_otel.genai.stream import LAST_CHUNK
 from genai_otel.genai.types import Attributes, GenAIResponse, Usage, normalize_finish_reason
 from genai_otel.instrumentation.openai._responses_content import ResponsesOutput
+from genai_otel.instrumentation.openai._usage import _field
 
 __all__ = ["ResponsesStreamAccumulator", "response_record", "responses_usage"]
 
@@ -57,8 +58,8 @@ def responses_usage(usage: Any) -> Usage | None:
     return Usage(
         input_tokens=getattr(usage, "input_tokens", None),
         output_tokens=getattr(usage, "output_tokens", None),
-        cache_read_input_tokens=getattr(input_details, "cached_tokens", None) if input_details else None,
-        reasoning_output_tokens=getattr(output_details, "reasoning_tokens", None) if output_details else None,
+        cache_read_input_tokens=_field(input_details, "cached_tokens") if input_details else None,
+        reasoning_output_tokens=_field(output_details, "reasoning_tokens") if output_details else None,
     )
 
 

@@ -112,7 +112,9 @@ def _accepts_usage(endpoint: Endpoint, client: Any, kwargs: dict[str, Any]) -> b
 
 
 def _api_version(client: Any, kwargs: dict[str, Any]) -> str | None:
-    for query in (kwargs.get("extra_query"), getattr(client, "default_query", None)):
+    # default_query: openai >= 1.3x; before, the client kept its query (Azure's api-version) in _custom_query only
+    for query in (kwargs.get("extra_query"), getattr(client, "default_query", None),
+                  getattr(client, "_custom_query", None)):
         if isinstance(query, Mapping):
             version = query.get("api-version")
             if isinstance(version, str):

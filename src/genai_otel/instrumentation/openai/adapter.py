@@ -22,6 +22,9 @@ from genai_otel.instrumentation.openai.responses import FetchResponseSurface, Re
 __all__ = ["OpenAIAdapter"]
 
 _CHAT_MODULE = "openai.resources.chat.completions.completions"
+# Older layouts, skipped where absent (a class already wrapped through another path is not wrapped twice):
+_CHAT_MODULE_1X = "openai.resources.chat.completions"  # a module, not a package, before openai 1.66
+_BETA_CHAT_MODULE = "openai.resources.beta.chat.completions"  # parse() sends its own request before openai 1.92
 _RESPONSES_MODULE = "openai.resources.responses.responses"
 _EMBEDDINGS_MODULE = "openai.resources.embeddings"
 _COMPLETIONS_MODULE = "openai.resources.completions"
@@ -112,6 +115,10 @@ class OpenAIAdapter:
             PatchTarget(_CHAT_MODULE, "Completions.parse", chat),
             PatchTarget(_CHAT_MODULE, "AsyncCompletions.create", chat, is_async=True),
             PatchTarget(_CHAT_MODULE, "AsyncCompletions.parse", chat, is_async=True),
+            PatchTarget(_CHAT_MODULE_1X, "Completions.create", chat),
+            PatchTarget(_CHAT_MODULE_1X, "AsyncCompletions.create", chat, is_async=True),
+            PatchTarget(_BETA_CHAT_MODULE, "Completions.parse", chat),
+            PatchTarget(_BETA_CHAT_MODULE, "AsyncCompletions.parse", chat, is_async=True),
             PatchTarget(_RESPONSES_MODULE, "Responses.create", responses),
             PatchTarget(_RESPONSES_MODULE, "Responses.parse", responses),
             PatchTarget(_RESPONSES_MODULE, "Responses.retrieve", fetch),

@@ -1,3 +1,3 @@
 """The openai SDK versions this instrumentation supports."""
 
-_instruments = ("openai >= 2.0, < 4",)
+_instruments = ("openai >= 1.26, < 4",)
