@@ -35,8 +35,8 @@ OTHERS = {  # what each of them adds for these 8 calls when allowed (pinned vers
 
 pytestmark = pytest.mark.skipif(
     not (VENV / "bin" / "opentelemetry-instrument").exists(),
-    reason=f"{VENV} does not exist: run `bash scripts/dedupe-env.sh` (about 40 s) to install the other GenAI "
-           "instrumentations there")
+    reason=f"{VENV} does not exist: run `bash scripts/dedupe-env.sh` (1-2 minutes; scripts/test.sh does it) to "
+           "install the other GenAI instrumentations there")
 
 
 def _is_genai(span: Any) -> bool:
