@@ -33,7 +33,14 @@ GENAI_OTEL_OPENAI_STREAM_USAGE: Final = "GENAI_OTEL_OPENAI_STREAM_USAGE"
 """``auto`` (default), ``always`` or ``never``: add ``stream_options.include_usage`` to streamed OpenAI calls whose
 caller left it unset (hiding the extra chunk), for endpoints known to accept it (``auto``), every endpoint, or none."""
 
-__all__ = ["GENAI_OTEL_ANTHROPIC_NATIVE_SPANS", "GENAI_OTEL_CHUNK_TIMING", "GENAI_OTEL_OPENAI_STREAM_USAGE", "GENAI_OTEL_PROVIDER_HOSTS", "GENAI_OTEL_DISABLED_INSTRUMENTORS", "GENAI_OTEL_RAISE_INTERNAL_ERRORS"]
+__all__ = [
+    "GENAI_OTEL_ANTHROPIC_NATIVE_SPANS",
+    "GENAI_OTEL_CHUNK_TIMING",
+    "GENAI_OTEL_DISABLED_INSTRUMENTORS",
+    "GENAI_OTEL_OPENAI_STREAM_USAGE",
+    "GENAI_OTEL_PROVIDER_HOSTS",
+    "GENAI_OTEL_RAISE_INTERNAL_ERRORS",
+]
 
 # --- cost and budget (issue 6; read by genai_otel/genai/cost.py and genai_otel/genai/pricing) ---
 GENAI_OTEL_PRICES_FILE: Final = "GENAI_OTEL_PRICES_FILE"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
 import threading
@@ -14,9 +15,10 @@ import pytest
 from opentelemetry import trace
 
 import genai_otel
-from genai_otel.genai import _hook_runner
+from genai_otel.genai import _hook_runner, _safety
 from genai_otel.genai._hook_runner import wait_idle
 from genai_otel.hooks import CallView
+from genai_otel.testing.faults import find_step, inject
 from tests.extending.conftest import (
     ANSWER,
     CLAUDE,
@@ -84,6 +86,52 @@ def test_phases_in_order_for_success_and_failure(client: openai.OpenAI, telemetr
         client.chat.completions.create(model=MODEL, messages=USER, **directives(status=429))
     assert errors == [again.value]  # the very exception the caller got
     assert type(raised.value) is type(again.value)
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["call", "stream"])
+@pytest.mark.parametrize("outcome", ["success", "failure"])
+def test_end_hooks_run_when_our_own_code_fails(client: openai.OpenAI, telemetry: Any, hooks: Any, stream: bool,
+                                               outcome: str) -> None:
+    """A bug of ours while finishing the call: the span still ends, and every call whose before hooks ran gets its
+    end hooks too (without response data, with the caller's exception when the call failed)."""
+    phases: list[tuple[str, str | None, Any]] = []
+    record = lambda call: phases.append((call.phase, call.error_type, call.response_id))  # noqa: E731
+    for phase in genai_otel.hooks.PHASES:
+        hooks(record, phase=phase)
+    faulty = ("genai_otel.genai.recorder._response_attributes" if outcome == "success"
+              else "genai_otel.genai.recorder.error_type_of")
+    status = {} if outcome == "success" else {"status": 500}
+    with _safety_swallowing(), inject(find_step(faulty)) as fault:
+        if outcome == "failure":
+            with pytest.raises(openai.InternalServerError):
+                _call(client, stream, status)
+        else:
+            assert _call(client, stream, status) == ANSWER
+    assert fault.raised
+    # the failing step here is the one naming the error: the hooks get the bare class name instead
+    error = "InternalServerError" if outcome == "failure" else None
+    assert phases == [("before", None, None), (outcome, error, None), ("end", error, None)]
+    [span] = telemetry.genai_spans()
+    assert span.end_time is not None
+
+
+def _call(client: openai.OpenAI, stream: bool, status: dict[str, Any]) -> str:
+    if not stream:
+        completion = client.chat.completions.create(model=MODEL, messages=USER, **directives(**status))
+        return completion.choices[0].message.content or ""
+    chunks = client.chat.completions.create(model=MODEL, messages=USER, stream=True, **directives(**status))
+    return "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+
+
+@contextlib.contextmanager
+def _safety_swallowing() -> Any:
+    """Production behaviour of the guard (log, count, swallow) instead of the suite's re-raising."""
+    was = _safety._raise
+    _safety.raise_internal_errors(False)
+    try:
+        yield
+    finally:
+        _safety.raise_internal_errors(was)
 
 
 def test_an_object_or_module_with_phase_methods(client: openai.OpenAI, telemetry: Any, hooks: Any) -> None:

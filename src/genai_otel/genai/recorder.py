@@ -248,9 +248,19 @@ def _response_attributes(response: GenAIResponse) -> Attributes:
     return attributes
 
 
-def end_unfinished(invocation: Invocation) -> None:
-    """End the invocation's span if ``finish`` failed before it could: a failure of ours never leaves a span open."""
+def end_unfinished(invocation: Invocation, error: BaseException | None = None) -> None:
+    """End the invocation's span if ``finish`` failed before it could: a failure of ours never leaves a span open.
+
+    The extensions are told too (when ``finish`` had not reached them), so ``end`` hooks run for every call whose
+    ``before`` hooks ran, with what is known: no response, the call's ``error`` if it failed.
+    """
     invocation.ended = True
+    extras = invocation.extras
+    if extras is not None:
+        try:
+            extras.ended_unfinished(invocation, error)
+        except Exception:  # noqa: BLE001 - the caller is already reporting an internal error
+            pass
     span = invocation.span
     try:
         if span.is_recording():  # False once ended, and for unsampled spans (whose end() does nothing)

@@ -84,7 +84,7 @@ class StreamState:
         try:
             self.recorder.finish(self.invocation, response, error, ending)
         except Exception as exc:  # noqa: BLE001
-            end_unfinished(self.invocation)
+            end_unfinished(self.invocation, error)
             internal_error("stream.finish", exc)
 
 

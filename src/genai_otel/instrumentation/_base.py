@@ -115,7 +115,7 @@ def _make_wrapper(target: PatchTarget, adapter: Adapter, recorder: Recorder) -> 
         try:
             recorder.finish(invocation, None, exc)
         except Exception as inner:  # noqa: BLE001
-            end_unfinished(invocation)
+            end_unfinished(invocation, exc)
             internal_error("error", inner)
 
     def succeeded(invocation: Invocation, result: Any) -> Any:

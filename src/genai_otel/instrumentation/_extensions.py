@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
+from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
 from genai_otel._settings import read_bool, read_float
@@ -27,6 +28,7 @@ from genai_otel.genai._hook_runner import HookRunner, in_hook
 from genai_otel.genai._safety import internal_error
 from genai_otel.genai.evaluation import bind as bind_evaluations
 from genai_otel.genai.evaluation import remember_response
+from genai_otel.genai.recorder import error_type_of
 from genai_otel.hooks import REGISTRY, CallView
 from genai_otel.instrumentation import _http_attempts, _threads
 from genai_otel.instrumentation._http_attempts import Attempts, RateLimitGauges
@@ -49,7 +51,7 @@ _JSON = "json"
 class CallExtras:
     """Per-call state of these features, on ``Invocation.extras`` (created when first needed)."""
 
-    __slots__ = ("attempts", "parameters", "result", "tap", "json", "keep")
+    __slots__ = ("attempts", "parameters", "result", "tap", "json", "keep", "owner", "finished")
 
     def __init__(self) -> None:
         self.attempts: Attempts | None = None
@@ -59,6 +61,24 @@ class CallExtras:
         self.json: JsonSpec | None = None
         self.keep = False
         """Keep the SDK's result and a stream's text (hooks are registered, or JSON output is checked)."""
+        self.owner: Extensions | None = None
+        """Set when ``before`` hooks ran: the extensions that owe the call its ``end`` hooks."""
+        self.finished = False
+
+    def ended_unfinished(self, invocation: Invocation, error: BaseException | None) -> None:
+        """The call's span is being ended after a failure of ours: run the end of the call if it did not run."""
+        owner = self.owner
+        if owner is None or self.finished:
+            return
+        error_type = None
+        if error is not None:
+            try:
+                error_type = error_type_of(error)
+            except Exception:  # noqa: BLE001 - the failure being reported may be this very function's
+                error_type = type(error).__qualname__
+        metric_attributes = dict(invocation.metric_attributes)
+        owner.finishing(invocation, None, error, error_type, None, perf_counter() - invocation.started,
+                        metric_attributes)
 
     def texts(self) -> list[str] | None:
         if self.tap is not None:
@@ -125,6 +145,7 @@ class Extensions:
             internal_error("extensions.start", exc)
             return
         if hooks_on and not in_hook():
+            extras.owner = self
             try:
                 metrics = invocation.metric_attributes
                 allowed = REGISTRY.metric_keys
@@ -143,6 +164,8 @@ class Extensions:
         span = invocation.span
         recording = span.is_recording()
         extras: CallExtras | None = invocation.extras
+        if extras is not None:
+            extras.finished = True
         try:
             attributes: Attributes = {}
             if extras is not None:
