@@ -40,11 +40,21 @@ def _one_duration(telemetry: Any) -> dict[str, Any]:
     return point
 
 
+def _all_gauges(telemetry: Any, model: str) -> dict[str, dict[frozenset[tuple[str, Any]], Any]]:
+    """Last values of every rate-limit gauge for ``model`` at the fake server, from ONE collection (gauges keep their
+    last value: read whole, not as deltas; OpenTelemetry SDKs before 1.4x report a gauge only in the first collection
+    after it was set; other tests' calls to real hosts, e.g. cassette replays of api.anthropic.com, keep theirs)."""
+    gauges: dict[str, dict[frozenset[tuple[str, Any]], Any]] = {}
+    for (metric, attrs), entry in telemetry._collect().items():
+        if metric.startswith("genai_otel.ratelimit.") and ("gen_ai.request.model", model) in attrs \
+                and ("server.address", "127.0.0.1") in attrs:
+            gauges.setdefault(metric, {})[attrs] = entry["value"]
+    return gauges
+
+
 def _gauges(telemetry: Any, name: str, model: str) -> dict[frozenset[tuple[str, Any]], Any]:
-    """Last values of gauge ``name`` for ``model`` at the fake server (gauges keep their last value: read whole, not
-    as deltas; other tests' calls to real hosts, e.g. cassette replays of api.anthropic.com, keep theirs too)."""
-    return {attrs: entry["value"] for (metric, attrs), entry in telemetry._collect().items()
-            if metric == name and ("gen_ai.request.model", model) in attrs and ("server.address", "127.0.0.1") in attrs}
+    """Last values of gauge ``name`` for ``model`` (one collection: read all the gauges a test needs at once)."""
+    return _all_gauges(telemetry, model).get(name, {})
 
 
 def test_retried_call_is_one_span_with_an_event_per_attempt(server: FakeLLMServer, telemetry: Any) -> None:
@@ -149,16 +159,19 @@ def test_openai_rate_limits_on_the_span_and_as_gauges(client: openai.OpenAI, ser
     }
     where = frozenset({"gen_ai.provider.name": "openai", "gen_ai.request.model": MODEL,
                        "server.address": "127.0.0.1"}.items())
-    assert _gauges(telemetry, "genai_otel.ratelimit.requests.remaining", MODEL) == {where: 9999}
-    assert _gauges(telemetry, "genai_otel.ratelimit.requests.limit", MODEL) == {where: 10000}
-    assert _gauges(telemetry, "genai_otel.ratelimit.requests.reset", MODEL) == {where: 8.64}
-    assert _gauges(telemetry, "genai_otel.ratelimit.tokens.remaining", MODEL) == {where: 199990}
-    assert _gauges(telemetry, "genai_otel.ratelimit.tokens.limit", MODEL) == {where: 200000}
-    assert _gauges(telemetry, "genai_otel.ratelimit.tokens.reset", MODEL) == {where: 0.006}
+    assert _all_gauges(telemetry, MODEL) == {
+        "genai_otel.ratelimit.requests.remaining": {where: 9999},
+        "genai_otel.ratelimit.requests.limit": {where: 10000},
+        "genai_otel.ratelimit.requests.reset": {where: 8.64},
+        "genai_otel.ratelimit.tokens.remaining": {where: 199990},
+        "genai_otel.ratelimit.tokens.limit": {where: 200000},
+        "genai_otel.ratelimit.tokens.reset": {where: 0.006},
+    }
     with pytest.raises(openai.RateLimitError):  # exhausted: the gauges drop to 0
         client.chat.completions.create(model=MODEL, messages=USER, **directives(ratelimit="", status=429))
-    assert _gauges(telemetry, "genai_otel.ratelimit.requests.remaining", MODEL) == {where: 0}
-    assert _gauges(telemetry, "genai_otel.ratelimit.tokens.remaining", MODEL) == {where: 0}
+    gauges = _all_gauges(telemetry, MODEL)
+    assert gauges["genai_otel.ratelimit.requests.remaining"] == {where: 0}
+    assert gauges["genai_otel.ratelimit.tokens.remaining"] == {where: 0}
 
 
 def test_anthropic_rate_limits_split_by_token_type(claude: anthropic.Anthropic, telemetry: Any) -> None:
