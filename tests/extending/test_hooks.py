@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import contextvars
 import logging
 import threading
@@ -15,10 +14,10 @@ import pytest
 from opentelemetry import trace
 
 import genai_otel
-from genai_otel.genai import _hook_runner, _safety
+from genai_otel.genai import _hook_runner
 from genai_otel.genai._hook_runner import wait_idle
 from genai_otel.hooks import CallView
-from genai_otel.testing.faults import find_step, inject
+from genai_otel.testing.faults import find_step, inject, internal_errors_swallowed
 from tests.extending.conftest import (
     ANSWER,
     CLAUDE,
@@ -101,7 +100,7 @@ def test_end_hooks_run_when_our_own_code_fails(client: openai.OpenAI, telemetry:
     faulty = ("genai_otel.genai.recorder._response_attributes" if outcome == "success"
               else "genai_otel.genai.recorder.error_type_of")
     status = {} if outcome == "success" else {"status": 500}
-    with _safety_swallowing(), inject(find_step(faulty)) as fault:
+    with internal_errors_swallowed(), inject(find_step(faulty)) as fault:
         if outcome == "failure":
             with pytest.raises(openai.InternalServerError):
                 _call(client, stream, status)
@@ -121,17 +120,6 @@ def _call(client: openai.OpenAI, stream: bool, status: dict[str, Any]) -> str:
         return completion.choices[0].message.content or ""
     chunks = client.chat.completions.create(model=MODEL, messages=USER, stream=True, **directives(**status))
     return "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
-
-
-@contextlib.contextmanager
-def _safety_swallowing() -> Any:
-    """Production behaviour of the guard (log, count, swallow) instead of the suite's re-raising."""
-    was = _safety._raise
-    _safety.raise_internal_errors(False)
-    try:
-        yield
-    finally:
-        _safety.raise_internal_errors(was)
 
 
 def test_an_object_or_module_with_phase_methods(client: openai.OpenAI, telemetry: Any, hooks: Any) -> None:

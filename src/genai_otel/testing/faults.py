@@ -35,7 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["GUARD_LAYER", "FoundSteps", "InjectedFault", "Injection", "Step", "find_step", "inject", "steps_called"]
+__all__ = ["GUARD_LAYER", "FoundSteps", "InjectedFault", "Injection", "Step", "find_step", "inject",
+           "internal_errors_swallowed", "steps_called"]
 
 _PACKAGE = "genai_otel"
 _PACKAGE_DIR = str(Path(__file__).resolve().parents[1])
@@ -78,6 +79,20 @@ GUARD_LAYER: dict[str, str] = {
     "genai_otel.instrumentation._http_attempts._current": "evaluated in the HTTP send wrapper, before its guard",
 }
 """Qualified names of the functions that are not fault points, and why (see the module docstring)."""
+
+
+@contextmanager
+def internal_errors_swallowed() -> Iterator[None]:
+    """Production behaviour of the guard (log once, count, swallow) for the block, in a process that re-raises
+    internal errors (``GENAI_OTEL_RAISE_INTERNAL_ERRORS=true``, as the test suite runs)."""
+    from genai_otel.genai import _safety
+
+    was = _safety._raise
+    _safety.raise_internal_errors(False)
+    try:
+        yield
+    finally:
+        _safety.raise_internal_errors(was)
 
 
 class InjectedFault(Exception):  # noqa: N818 - it is not an error of the code under test, but one we made
