@@ -68,10 +68,12 @@ def main() -> None:
     surface = next(t.surface for t in adapter.targets() if isinstance(t.surface, ChatSurface))
     given = surface._sdk.given
     hasher = PromptHasher()
-    print(f"openai {openai.__version__}; best of {options.repeat} runs, µs of genai-otel process CPU per call, no-op providers")
+    print(f"openai {openai.__version__}; best of {options.repeat} runs, µs of genai-otel process CPU per call, "
+          "no-op providers")
 
     def timed(function: Any, number: int) -> float:
-        return min(timeit.repeat(function, number=number, repeat=options.repeat, timer=time.process_time)) / number * 1e6
+        best = min(timeit.repeat(function, number=number, repeat=options.repeat, timer=time.process_time))
+        return best / number * 1e6
 
     for name, kwargs in PROMPTS.items():
         number = options.number if "KB" not in name else max(1, options.number // 20)
@@ -94,7 +96,8 @@ def main() -> None:
 
                 content = ContentCapture(ContentSettings(mode=mode), chain,
                                          NoOpLoggerProvider().get_logger("bench"), meter_provider.get_meter("bench"))
-            recorder = Recorder(tracer_provider.get_tracer("bench"), GenAIInstruments(meter_provider.get_meter("bench")),
+            instruments = GenAIInstruments(meter_provider.get_meter("bench"))
+            recorder = Recorder(tracer_provider.get_tracer("bench"), instruments,
                                 content=content)
             wrapper = _make_wrapper(PatchTarget("openai.resources.chat.completions.completions", "Completions.create",
                                                 surface), adapter, recorder)

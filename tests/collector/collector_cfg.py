@@ -5,8 +5,9 @@ from __future__ import annotations
 import copy
 import functools
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
 
@@ -49,7 +50,7 @@ ANY_REF = re.compile(r"\$\{[^}]*\}")
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _parse(text: str) -> Any:
     return yaml.load(text, Loader=_Loader)
 

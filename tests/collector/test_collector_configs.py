@@ -11,13 +11,12 @@ import re
 
 import pytest
 import yaml
-
 from collector_cfg import (
+    ANY_REF,
     COLLECTOR_CONFIGS,
     COMPONENT_KINDS,
     CONFIG_DIR,
     CONTENT_ATTRIBUTES,
-    ANY_REF,
     ENV_REF,
     PINNED_RELEASE,
     component_type,
@@ -108,7 +107,8 @@ def test_component_types_exist_in_pinned_release(name, components):
 
 # --- env placeholders, secrets ------------------------------------------------------------------
 
-SECRETISH_KEY = re.compile(r"(api[_-]?key|token|password|passwd|secret|authorization|credential|x-honeycomb-team)", re.I)
+SECRETISH_KEY = re.compile(r"(api[_-]?key|token|password|passwd|secret|authorization|credential|x-honeycomb-team)",
+                           re.I)
 
 
 @pytest.mark.parametrize("name", CONFIG_NAMES)
@@ -286,7 +286,7 @@ def test_content_attributes_are_stripped_before_honeycomb(name):
     upstream = _pipelines_feeding(cfg, "otlphttp/honeycomb")
     assert any("tail_sampling" in (pipes[p].get("processors") or []) for p in upstream), upstream
     # and the Jaeger path keeps content (no strip there)
-    for pid, p in pipes.items():
+    for p in pipes.values():
         if "otlp/jaeger" in p["exporters"]:
             assert "transform/strip_genai_content" not in (p.get("processors") or [])
 

@@ -7,11 +7,9 @@ import importlib.util
 import re
 
 import pytest
-
 from collector_cfg import (
     COLLECTOR_CONFIGS,
     CONFIG_DIR,
-    ENV_REF,
     GRAFANA_DIR,
     K8S_DIR,
     PINNED_IMAGE,
@@ -21,7 +19,6 @@ from collector_cfg import (
     listening_ports,
     load_yaml,
     parse_yaml,
-    port_of,
     resolved_collector,
 )
 
@@ -129,7 +126,8 @@ def _k8s_docs() -> list[dict]:
     docs = []
     for path in sorted(K8S_DIR.glob("*.yaml")):
         text = path.read_text()
-        docs += [d for d in (parse_yaml(part) for part in re.split(r"^---\s*$", text, flags=re.M)) if d and "metadata" in d]
+        parts = (parse_yaml(part) for part in re.split(r"^---\s*$", text, flags=re.M))
+        docs += [d for d in parts if d and "metadata" in d]
     return docs
 
 
@@ -194,12 +192,15 @@ def test_k8s_services_match_the_gateway_tiers(k8s):
     assert sampling["clusterIP"] == "None"  # headless: DNS lists every replica for the load balancer
     assert ports["otlp/sampling/grpc"] in {p["port"] for p in sampling["ports"]}
 
-    gw_env = {e["name"]: e.get("value") for e in _workload(k8s, "otel-gateway")["spec"]["template"]["spec"]["containers"][0]["env"]}
+    gw_container = _workload(k8s, "otel-gateway")["spec"]["template"]["spec"]["containers"][0]
+    gw_env = {e["name"]: e.get("value") for e in gw_container["env"]}
     assert gw_env["GATEWAY_SAMPLING_DNS_NAME"].startswith("otel-gateway-sampling.observability.")
-    agent_env = {e["name"]: e.get("value") for e in _workload(k8s, "otel-agent")["spec"]["template"]["spec"]["containers"][0]["env"]}
+    agent_container = _workload(k8s, "otel-agent")["spec"]["template"]["spec"]["containers"][0]
+    agent_env = {e["name"]: e.get("value") for e in agent_container["env"]}
     assert agent_env["GATEWAY_OTLP_ENDPOINT"] == f"otel-gateway.observability.svc.cluster.local:{ports['otlp/grpc']}"
     for svc in ("otel-gateway", "otel-gateway-sampling"):
-        assert k8s[("Service", svc)]["spec"]["selector"] == _workload(k8s, "otel-gateway")["spec"]["selector"]["matchLabels"]
+        selector = _workload(k8s, "otel-gateway")["spec"]["selector"]["matchLabels"]
+        assert k8s[("Service", svc)]["spec"]["selector"] == selector
 
 
 def test_k8s_agent_host_ports_and_app_env(k8s):

@@ -7,7 +7,6 @@ import re
 
 import pytest
 import yaml
-
 from collector_cfg import GRAFANA_DIR
 from promql import (
     APP_METRICS,

@@ -15,8 +15,14 @@ import sys
 import textwrap
 
 import pytest
-
-from promql import APP_METRICS, COLLECTOR_METRICS, dashboard_expressions, metric_names, recording_names, rule_expressions
+from promql import (
+    APP_METRICS,
+    COLLECTOR_METRICS,
+    dashboard_expressions,
+    metric_names,
+    recording_names,
+    rule_expressions,
+)
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("opentelemetry.exporter.prometheus") is None,

@@ -13,7 +13,6 @@ import subprocess
 
 import pytest
 import yaml
-
 from collector_cfg import PROM_DIR
 from promql import APP_METRICS, COLLECTOR_METRICS, alert_names, dashboard_panels, metric_names, recording_names, rules
 
@@ -86,13 +85,14 @@ def test_ci_rules_are_up_to_date():
     generated = module.generate()
     assert sorted(p.name for p in generated) == sorted(p.name for p in CI_RULE_FILES)
     for path, content in generated.items():
-        assert path.read_text() == content, f"{path.name} is stale: run python collector-config/prometheus/make_ci_rules.py"
+        assert path.read_text() == content, \
+            f"{path.name} is stale: run python collector-config/prometheus/make_ci_rules.py"
 
 
 def test_ci_rules_only_differ_in_for_durations():
     prod, ci = rules(ci=False), rules(ci=True)
     assert len(prod) == len(ci)
-    for a, b in zip(prod, ci):
+    for a, b in zip(prod, ci, strict=True):
         assert {k: v for k, v in a.items() if k != "for"} == {k: v for k, v in b.items() if k != "for"}
         if "alert" in b:
             assert b["for"] == "5s"

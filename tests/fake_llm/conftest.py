@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 
 import anthropic
+import openai
 import pytest
 
-import openai
 from genai_otel.testing.fake_llm import FakeLLMServer
 
 TIMEOUT_S = 10.0

@@ -10,10 +10,10 @@ import base64
 import http.client
 import json
 
+import anthropic
 import pytest
 from fake_llm_support import USER_MESSAGE, steer
 
-import anthropic
 from genai_otel.testing.fake_llm import FakeLLMServer
 from genai_otel.testing.fake_llm._eventstream import decode_messages
 

@@ -7,10 +7,10 @@ import json
 import math
 import struct
 
+import openai
 import pytest
 from fake_llm_support import steer
 
-import openai
 from genai_otel.testing.fake_llm import FakeLLMServer
 
 EMBEDDING_MODEL = "text-embedding-3-small"

@@ -7,10 +7,10 @@ import time
 
 import anthropic
 import httpx2
+import openai
 import pytest
 from fake_llm_support import USER_MESSAGE, steer
 
-import openai
 from genai_otel.testing.fake_llm import FakeLLMServer
 
 MODEL = "gpt-4o-mini"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
+import openai
 import pydantic
 import pytest
 from fake_llm_support import steer
 
-import openai
 from genai_otel.testing.fake_llm import FakeLLMServer
 
 MODEL = "gpt-4o-mini"
