@@ -71,8 +71,10 @@ def _instrumentors() -> list[Any]:
 
 
 @contextmanager
-def reinstrumented(environ: dict[str, str]) -> Iterator[None]:
-    """Both instrumentors started afresh under ``environ`` (on the suite's providers); the previous state after."""
+def reinstrumented(environ: dict[str, str], tracer_provider: Any = TRACER_PROVIDER,
+                   meter_provider: Any = METER_PROVIDER) -> Iterator[None]:
+    """Both instrumentors started afresh under ``environ`` (on the suite's providers unless others are given); the
+    previous state after."""
     instrumentors = _instrumentors()
     before = [i.is_instrumented_by_opentelemetry for i in instrumentors]
     for instrumentor, was in zip(instrumentors, before, strict=True):
@@ -82,7 +84,7 @@ def reinstrumented(environ: dict[str, str]) -> Iterator[None]:
     os.environ.update(environ)
     try:
         for instrumentor in instrumentors:
-            instrumentor.instrument(tracer_provider=TRACER_PROVIDER, meter_provider=METER_PROVIDER,
+            instrumentor.instrument(tracer_provider=tracer_provider, meter_provider=meter_provider,
                                     logger_provider=LOGGER_PROVIDER)
         yield
     finally:

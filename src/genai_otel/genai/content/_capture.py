@@ -141,7 +141,7 @@ class ContentCapture:
         text = dumps(fitted)
         if truncated:
             self._count(name)
-        if len(text.encode("utf-8")) > budget:
+        if len(text.encode("utf-8", "surrogatepass")) > budget:
             return None  # not even an empty list fits (an SDK attribute limit below 2 characters)
         return text
 

@@ -41,7 +41,8 @@ def _fallback(value: Any) -> Any:
 
 
 def size(value: Any) -> int:
-    return len(dumps(value).encode("utf-8"))
+    # surrogatepass: a lone surrogate (JSON's "\ud800" escape, as parsed by the SDK) counts 3 bytes, never raises
+    return len(dumps(value).encode("utf-8", "surrogatepass"))
 
 
 def fit(value: Any, budget: int, drop_front: frozenset[int] = frozenset()) -> tuple[Any, bool]:

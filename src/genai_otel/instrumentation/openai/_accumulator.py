@@ -31,8 +31,8 @@ class ChatStreamAccumulator:
             self._identity(chunk)
         output = self.output
         for choice in chunk.choices or ():
-            if choice.finish_reason:
-                self.finish_reasons[choice.index] = choice.finish_reason
+            if choice.finish_reason:  # a choice without an index is choice 0, as in the content (ChatOutput)
+                self.finish_reasons[choice.index or 0] = choice.finish_reason
             if output is not None:
                 output.add(choice)
         usage = chunk.usage

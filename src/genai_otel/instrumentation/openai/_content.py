@@ -224,9 +224,10 @@ class ChatOutput:
         if isinstance(reasoning, str) and reasoning:
             state.reasoning.append(reasoning)
         for call in getattr(delta, "tool_calls", None) or ():
-            slot = state.calls.get(call.index)
+            key = call.index or 0  # a tool call without an index is the first
+            slot = state.calls.get(key)
             if slot is None:
-                slot = state.calls[call.index] = [None, None, [], None]
+                slot = state.calls[key] = [None, None, [], None]
             if getattr(call, "id", None):
                 slot[0] = call.id
             function = getattr(call, "function", None)

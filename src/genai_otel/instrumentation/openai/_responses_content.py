@@ -148,6 +148,14 @@ def responses_output(response: Any, finish_reasons: tuple[str, ...]) -> list[Mes
     return [output_message(parts, finish)]
 
 
+_DELTA_SLOTS = {
+    "response.output_text.delta": 3, "response.refusal.delta": 3,
+    "response.function_call_arguments.delta": 4, "response.custom_tool_call_input.delta": 4,
+    "response.reasoning_summary_text.delta": 5, "response.reasoning_text.delta": 5,
+}  # fmt: skip
+"""Delta events -> the slot of ``ResponsesOutput._items`` their text goes to (texts, arguments, reasoning)."""
+
+
 class ResponsesOutput:
     """Assembles a Responses event stream's output items from their deltas; a finished item replaces its deltas."""
 
@@ -182,12 +190,10 @@ class ResponsesOutput:
             slot[2] = getattr(item, "call_id", None)
             if kind == "response.output_item.done":
                 slot[6] = item
-        elif kind in ("response.output_text.delta", "response.refusal.delta"):
-            self._slot(event)[3].append(event.delta)
-        elif kind in ("response.function_call_arguments.delta", "response.custom_tool_call_input.delta"):
-            self._slot(event)[4].append(event.delta)
-        elif kind in ("response.reasoning_summary_text.delta", "response.reasoning_text.delta"):
-            self._slot(event)[5].append(event.delta)
+        elif kind in _DELTA_SLOTS:
+            delta = getattr(event, "delta", None)
+            if isinstance(delta, str) and delta:  # null or missing in a malformed event: nothing to add
+                self._slot(event)[_DELTA_SLOTS[kind]].append(delta)
 
     def messages(self, finish_reasons: tuple[str, ...]) -> list[Message]:
         parts: list[Part] = []
