@@ -10,7 +10,7 @@ from typing import Final
 
 GENAI_OTEL_RAISE_INTERNAL_ERRORS: Final = "GENAI_OTEL_RAISE_INTERNAL_ERRORS"
 """``true`` re-raises errors inside genai-otel instead of logging and counting them. For our test suite; never in
-production. Default ``false``."""
+production. Default ``false``; another value warns once, naming the variable and the value, and means ``false``."""
 
 GENAI_OTEL_DISABLED_INSTRUMENTORS: Final = "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS"
 """Standard OpenTelemetry variable: comma-separated entry-point names to skip, e.g. ``genai_otel_anthropic``."""
@@ -87,7 +87,8 @@ GENAI_OTEL_REDACT: Final = "GENAI_OTEL_REDACT"
 """Which redactors run on captured content: ``all`` (default: every built-in detector and every installed
 ``genai_otel_redactors`` plugin), ``none``, or a comma-separated list of detector names (``email``, ``phone``,
 ``credit_card``, ``us_ssn``, ``ipv4``, ``ipv6``, ``jwt``, ``bearer_token``, ``openai_key``, ``anthropic_key``,
-``aws_key``), groups (``secrets``, ``ip``) and plugin names. Unknown names warn once and are ignored."""
+``aws_key``), groups (``secrets``, ``ip``) and plugin names. Unknown names warn once and are ignored; a value with no
+known name at all warns once and means ``all``."""
 
 GENAI_OTEL_REDACT_PATTERNS: Final = "GENAI_OTEL_REDACT_PATTERNS"
 """More redaction: a JSON object of placeholder type to Python regular expression, e.g.

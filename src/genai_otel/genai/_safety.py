@@ -7,10 +7,11 @@ suite (``GENAI_OTEL_RAISE_INTERNAL_ERRORS=true``) it is re-raised instead, so bu
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from typing import TYPE_CHECKING
 
+from genai_otel._settings import read_bool
+from genai_otel.environment_variables import GENAI_OTEL_RAISE_INTERNAL_ERRORS
 from genai_otel.genai import semconv
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ _lock = threading.Lock()
 _logged_kinds: set[str] = set()
 _counts: dict[str, int] = {}
 _counter: Counter | None = None
-_raise = os.environ.get("GENAI_OTEL_RAISE_INTERNAL_ERRORS", "").strip().lower() in ("1", "true", "yes")
+_raise = read_bool(GENAI_OTEL_RAISE_INTERNAL_ERRORS, False)  # another value warns once (variable and value)
 
 
 class InternalError(RuntimeError):

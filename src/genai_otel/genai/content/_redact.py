@@ -261,9 +261,14 @@ def build_chain(environ: dict[str, str] | None = None, plugin_names: Iterable[st
         else:
             unknown.append(item)
     if unknown:
-        warn_once(f"env:{GENAI_OTEL_REDACT}={raw}", "genai-otel: ignoring %s entries %s (known: all, none, %s, "
-                  "and installed %s plugins %s)", GENAI_OTEL_REDACT, ", ".join(repr(u) for u in unknown),
-                  ", ".join((*_BUILTIN_NAMES, *GROUPS)), ENTRY_POINT_GROUP, sorted(known_plugins) or "(none)")
+        nothing_known = len(unknown) == len(wanted)
+        if nothing_known:  # a value with no usable entry is a bad value: the default (all) applies, not none
+            builtin.update(_BUILTIN_NAMES)
+            plugins = None
+        warn_once(f"env:{GENAI_OTEL_REDACT}={raw}", "genai-otel: ignoring %s entries %s in %s=%r (known: all, none, "
+                  "%s, and installed %s plugins %s)%s", GENAI_OTEL_REDACT, ", ".join(repr(u) for u in unknown),
+                  GENAI_OTEL_REDACT, raw, ", ".join((*_BUILTIN_NAMES, *GROUPS)), ENTRY_POINT_GROUP,
+                  sorted(known_plugins) or "(none)", "; using the default 'all'" if nothing_known else "")
     redactors: list[tuple[str, Redactor]] = [(d.name, d) for d in DETECTORS if d.name in builtin]
     redactors += _pattern_redactors(env.get(GENAI_OTEL_REDACT_PATTERNS))
     if plugins is None or plugins:
