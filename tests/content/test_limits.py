@@ -164,3 +164,15 @@ def test_binary_kept_but_over_budget_is_cut_and_marked(client: openai.OpenAI, te
     text, blob = message["parts"]
     assert text == {"type": "text", "content": "look"}
     assert blob["truncated"] is True and PNG.startswith(blob["content"]) and blob["mime_type"] == "image/png"
+
+
+def test_a_lone_surrogate_stays_escaped_so_the_span_can_be_exported() -> None:
+    """A reply's JSON "\\ud800" escape parses to a lone surrogate, which UTF-8 cannot encode (an OTLP exporter would
+    drop the whole batch): the captured JSON keeps it escaped, still valid JSON that decodes to the very text. (The
+    SDKs cannot send one, so it only comes from replies; tests/hardening/test_fuzz.py feeds them through the SDKs.)"""
+    text = "half a pair: \ud800, accents: é"
+    value = dumps([text_message("assistant", text)])
+    assert "\\ud800" in value and "é" in value
+    assert len(value.encode("utf-8")) == size([text_message("assistant", text)])  # encodable, and sized as sent
+    assert json.loads(value) == [text_message("assistant", text)]
+    assert dumps([text_message("assistant", "é")]) == '[{"role":"assistant","parts":[{"type":"text","content":"é"}]}]'

@@ -25,8 +25,19 @@ _MARK = "truncated"
 
 
 def dumps(value: Any) -> str:
-    """The compact JSON text of captured content (the span attributes' value)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_fallback)
+    """The compact JSON text of captured content (the span attributes' value).
+
+    A lone surrogate (what JSON's ``"\\ud800"`` escape parses to) stays escaped: raw, it cannot be encoded as UTF-8,
+    and an exporter failing to encode one attribute drops its whole batch. It only occurs inside JSON strings, where
+    the escape is valid JSON and decodes to the same text.
+    """
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_fallback)
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
 
 
 def _fallback(value: Any) -> Any:
