@@ -42,7 +42,7 @@ from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
 from genai_otel.genai.evaluation import RESPONSE_INDEX_SIZE
 from genai_otel.testing.open_spans import OpenSpanTracker
-from tests.hardening._scenarios import CLAUDE, MESSAGES, MODEL, Clients, directives
+from tests.hardening._scenarios import CLAUDE, MESSAGES, MODEL, Clients, EveryPhaseHooks, directives
 
 ENDING = "genai_otel.stream.ending"
 ERROR_TYPE = "error.type"
@@ -256,31 +256,11 @@ class EndingTally(SpanProcessor):
         return True
 
 
-class _Hooks:
-    """A user hook for every phase, reading what hooks read and adding a span attribute."""
-
-    @staticmethod
-    def before(view: Any) -> None:
-        view.set_attribute("app.hooked", view.provider)
-
-    @staticmethod
-    def success(view: Any) -> None:
-        view.set_attribute("app.tokens", repr(view.usage))
-
-    @staticmethod
-    def failure(view: Any) -> None:
-        view.set_attribute("app.error", repr(view.error_type))
-
-    @staticmethod
-    def end(view: Any) -> None:
-        view.set_attribute("app.output", repr((view.output_text, view.cost_usd, view.elapsed_s, view.http_attempts)))
-
-
 @contextmanager
 def every_hook_phase() -> Iterator[None]:
     from genai_otel import add_hook
 
-    handle = add_hook(_Hooks(), name="leaks")
+    handle = add_hook(EveryPhaseHooks(), name="leaks")
     try:
         yield
     finally:

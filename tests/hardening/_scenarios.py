@@ -355,3 +355,23 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("anthropic.messages.error", "anthropic", _messages_error),
     Scenario("anthropic.messages.async_stream", "anthropic", _messages_async_stream),
 )
+
+
+class EveryPhaseHooks:
+    """A user hook for every phase, reading what hooks read and adding a span attribute (register an instance)."""
+
+    @staticmethod
+    def before(view: Any) -> None:
+        view.set_attribute("app.hooked", view.provider)
+
+    @staticmethod
+    def success(view: Any) -> None:
+        view.set_attribute("app.tokens", repr(view.usage))
+
+    @staticmethod
+    def failure(view: Any) -> None:
+        view.set_attribute("app.error", repr(view.error_type))
+
+    @staticmethod
+    def end(view: Any) -> None:
+        view.set_attribute("app.output", repr((view.output_text, view.cost_usd, view.elapsed_s, view.http_attempts)))

@@ -14,11 +14,11 @@ import pytest
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk.trace import SpanProcessor
 
-from genai_otel.genai import _safety
 from genai_otel.testing.fake_llm import FakeLLMServer
+from genai_otel.testing.faults import internal_errors_swallowed  # noqa: F401 - used by the hardening tests
 from genai_otel.testing.open_spans import OpenSpanTracker
 from tests.conftest import METER_PROVIDER, TRACER_PROVIDER, Telemetry, _metric_reader, _span_exporter
-from tests.hardening._scenarios import Clients
+from tests.hardening._scenarios import Clients, EveryPhaseHooks
 
 
 class SwitchableProcessor(SpanProcessor):
@@ -101,17 +101,6 @@ def reinstrumented(environ: dict[str, str], tracer_provider: Any = TRACER_PROVID
                 instrumentor.instrument(tracer_provider=TRACER_PROVIDER, meter_provider=METER_PROVIDER)
 
 
-@contextmanager
-def internal_errors_swallowed() -> Iterator[None]:
-    """Production behaviour of the guard (log, count, swallow) instead of the suite's re-raising."""
-    was = _safety._raise
-    _safety.raise_internal_errors(False)
-    try:
-        yield
-    finally:
-        _safety.raise_internal_errors(was)
-
-
 @pytest.fixture(scope="module")
 def fake_llm() -> Iterator[FakeLLMServer]:
     with FakeLLMServer() as server:
@@ -139,32 +128,12 @@ def all_steps_on() -> Iterator[None]:
         gc.unfreeze()
 
 
-class _Hooks:
-    """A user hook for every phase, reading what a hook reads and adding a span attribute."""
-
-    @staticmethod
-    def before(view: Any) -> None:
-        view.set_attribute("app.hooked", view.provider)
-
-    @staticmethod
-    def success(view: Any) -> None:
-        view.set_attribute("app.tokens", repr(view.usage))
-
-    @staticmethod
-    def failure(view: Any) -> None:
-        view.set_attribute("app.error", repr(view.error_type))
-
-    @staticmethod
-    def end(view: Any) -> None:
-        view.set_attribute("app.output", repr((view.output_text, view.cost_usd, view.elapsed_s, view.http_attempts)))
-
-
 def _every_hook_phase() -> Any:
     try:
         from genai_otel import add_hook
     except ImportError:
         return None
-    return add_hook(_Hooks(), name="hardening")
+    return add_hook(EveryPhaseHooks(), name="hardening")
 
 
 @pytest.fixture
