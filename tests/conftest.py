@@ -20,6 +20,8 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider  # noqa: E402
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter  # noqa: E402
 
+from genai_otel.testing.fake_llm import FakeLLMServer  # noqa: E402
+
 SHARED_CASSETTES = Path(__file__).resolve().parents[1].parent / "shared" / "cassettes"
 FAKE_API_KEY = "sk-test-FAKEKEY-0123456789abcdefABCDEF"
 FAKE_ANTHROPIC_KEY = "sk-ant-test-FAKEKEY-0123456789abcdef"
@@ -131,3 +133,17 @@ def cassettes() -> Path:
 # --- suite-wide secret scan (issue 5): every span, event, metric and log exported during the whole run is scanned
 # for the API keys and header secrets the tests use; any hit fails the test it happened in (see tests/_secret_scan.py)
 from tests._secret_scan import pytest_sessionfinish, secret_scan, secret_scan_session  # noqa: E402,F401
+
+
+@pytest.fixture(scope="session")
+def fake_llm() -> Iterator[FakeLLMServer]:
+    """One fake LLM server for the whole run (tests/hardening and tests/fake_llm bring their own)."""
+    with FakeLLMServer() as server:
+        yield server
+
+
+@pytest.fixture
+def server(fake_llm: FakeLLMServer) -> FakeLLMServer:
+    """The shared fake LLM server with its request log cleared for this test."""
+    fake_llm.clear()
+    return fake_llm

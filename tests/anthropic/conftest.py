@@ -69,18 +69,6 @@ def telemetry(anthropic_instrumented: None) -> Iterator[Telemetry]:
     recorded.clear()
 
 
-@pytest.fixture(scope="session")
-def fake_llm() -> Iterator[FakeLLMServer]:
-    with FakeLLMServer() as server:
-        yield server
-
-
-@pytest.fixture
-def server(fake_llm: FakeLLMServer) -> FakeLLMServer:
-    fake_llm.clear()
-    return fake_llm
-
-
 @pytest.fixture
 def client(server: FakeLLMServer) -> Iterator[anthropic.Anthropic]:
     with anthropic.Anthropic(api_key=FAKE_ANTHROPIC_KEY, base_url=server.anthropic_base_url, max_retries=0,

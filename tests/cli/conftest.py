@@ -14,7 +14,7 @@ import pytest
 
 from genai_otel.testing.fake_llm import FakeLLMServer
 from tests.localstore._support import clean_env, run_instrumented, stored_rows
-from tests.localstore.conftest import client, fake_llm  # noqa: F401 - fixtures shared with the store tests
+from tests.localstore.conftest import client  # noqa: F401 - a fixture shared with the store tests
 
 FILL_APP = Path(__file__).with_name("fill_app.py")
 CALLS = 12

@@ -104,18 +104,6 @@ def logs(telemetry: Telemetry) -> Iterator[InMemoryLogRecordExporter]:
     LOGS.clear()
 
 
-@pytest.fixture(scope="session")
-def fake_llm() -> Iterator[FakeLLMServer]:
-    with FakeLLMServer() as server:
-        yield server
-
-
-@pytest.fixture
-def server(fake_llm: FakeLLMServer) -> FakeLLMServer:
-    fake_llm.clear()
-    return fake_llm
-
-
 @pytest.fixture
 def client(server: FakeLLMServer) -> Iterator[openai.OpenAI]:
     with openai.OpenAI(api_key=FAKE_API_KEY, base_url=server.openai_base_url, max_retries=0) as sdk_client:

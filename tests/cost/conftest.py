@@ -112,12 +112,6 @@ def instrumented_with(env: dict[str, str] | None = None, **instrument_kwargs: An
         instrumentor.instrument(tracer_provider=TRACER_PROVIDER, meter_provider=METER_PROVIDER)
 
 
-@pytest.fixture(scope="session")
-def fake_llm() -> Iterator[FakeLLMServer]:
-    with FakeLLMServer() as server:
-        yield server
-
-
 @pytest.fixture
 def client(fake_llm: FakeLLMServer) -> Iterator[openai.OpenAI]:
     with openai.OpenAI(api_key=FAKE_API_KEY, base_url=fake_llm.openai_base_url, max_retries=0) as sdk_client:

@@ -12,12 +12,6 @@ from genai_otel.testing.fake_llm import FakeLLMServer
 from tests.conftest import FAKE_API_KEY
 
 
-@pytest.fixture(scope="session")
-def fake_llm() -> Iterator[FakeLLMServer]:
-    with FakeLLMServer() as server:
-        yield server
-
-
 @pytest.fixture
 def client(fake_llm: FakeLLMServer) -> Iterator[openai.OpenAI]:
     with openai.OpenAI(api_key=FAKE_API_KEY, base_url=fake_llm.openai_base_url, max_retries=0) as sdk_client:
