@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import gc
 import logging
 import threading
+import weakref
 from typing import Any
 
 import anthropic
@@ -120,6 +122,17 @@ def _call(client: openai.OpenAI, stream: bool, status: dict[str, Any]) -> str:
         return completion.choices[0].message.content or ""
     chunks = client.chat.completions.create(model=MODEL, messages=USER, stream=True, **directives(**status))
     return "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+
+
+def test_hook_threads_keep_nothing_of_a_finished_call(client: openai.OpenAI, telemetry: Any, hooks: Any) -> None:
+    """Once its hooks ran, a call's view, and the SDK result it holds, are not kept alive by an idle hook thread."""
+    hooks(lambda call: None)
+    completion = client.chat.completions.create(model=MODEL, messages=USER)
+    result = weakref.ref(completion)
+    wait_idle(5.0)
+    del completion
+    gc.collect()
+    assert result() is None
 
 
 def test_an_object_or_module_with_phase_methods(client: openai.OpenAI, telemetry: Any, hooks: Any) -> None:

@@ -140,6 +140,7 @@ class _Pool:
                 internal_error("hook.thread", exc)
             finally:
                 job.done.set()
+                del job  # not kept until the next job: it holds the call's view, and through it the SDK's result
 
 
 _pool = _Pool()
