@@ -130,7 +130,10 @@ def console_objects(stdout: str) -> list[dict[str, Any]]:
 
 
 def test_events_to_the_console(fake_llm: FakeLLMServer) -> None:
-    result = run(app_env(fake_llm, OTEL_TRACES_EXPORTER="console", OTEL_LOGS_EXPORTER="console"))
+    # Both console exporters write to stdout from their own threads: exporting only at shutdown (each provider's
+    # shutdown flushes and joins its thread, one after the other) keeps their objects from interleaving.
+    result = run(app_env(fake_llm, OTEL_TRACES_EXPORTER="console", OTEL_LOGS_EXPORTER="console",
+                         OTEL_BSP_SCHEDULE_DELAY="60000", OTEL_BLRP_SCHEDULE_DELAY="60000"))
     printed = console_objects(result.stdout)
     records = [o for o in printed if o.get("event_name") == EVENT]
     spans = {(o["context"]["trace_id"], o["context"]["span_id"]): o for o in printed
